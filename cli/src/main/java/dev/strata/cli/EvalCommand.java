@@ -1,0 +1,66 @@
+// `strata eval`: the fixed contract used by tests, hardware comparison and outside checks.
+// Reads input_ids (and attention_mask) from a safetensors file, writes F32 logits and
+// hidden_states.{i} (and with --generate N: generated_ids, generated_logits) to another.
+package dev.strata.cli;
+
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.runtime.Evaluator;
+import dev.strata.engine.tensor.DType;
+import dev.strata.engine.tensor.HostTensor;
+import dev.strata.loader.SafetensorsDtype;
+import dev.strata.loader.SafetensorsFile;
+import dev.strata.loader.SafetensorsWriter;
+import dev.strata.loader.TensorInfo;
+import dev.strata.loader.WritableTensor;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Run a model on input_ids from a safetensors file and write logits / hidden states.")
+public final class EvalCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin BackendOptionsMixin backend;
+
+    @Option(names = "--model", required = true) Path model;
+    @Option(names = "--inputs", required = true, description = "safetensors with input_ids I64 [batch, seq] (attention_mask optional)") Path inputs;
+    @Option(names = "--out", required = true) Path out;
+    @Option(names = "--generate", defaultValue = "0", description = "also generate N greedy tokens") int generate;
+
+    @Override public Integer call() throws Exception {
+        try (Arena arena = Arena.ofConfined(); SafetensorsFile in = SafetensorsFile.open(inputs)) {
+            if (!in.contains("input_ids")) throw new IllegalArgumentException(inputs + " has no tensor 'input_ids'; expected I64 [batch, seq]");
+            HostTensor ids = readInteger(in, "input_ids", arena);
+            HostTensor mask = in.contains("attention_mask") ? readInteger(in, "attention_mask", arena) : null;
+            Map<String, HostTensor> result;
+            try (LoadedModel m = LoadedModel.open(model); ComputeDevice dev = backend.open()) {
+                result = Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+            }
+            Map<String, WritableTensor> w = new LinkedHashMap<>();
+            result.forEach((name, t) -> w.put(name, new WritableTensor(SafetensorsDtype.valueOf(t.dtype().name()), t.shape(), t.data())));
+            SafetensorsWriter.write(out, w, Map.of("producer", "strata eval", "model", model.toString(), "device", backend.backend));
+        }
+        return 0;
+    }
+
+    private static HostTensor readInteger(SafetensorsFile f, String name, Arena arena) {
+        TensorInfo info = f.info(name);
+        DType dtype = switch (info.dtype()) {
+            case I64 -> DType.I64;
+            case I32 -> DType.I32;
+            default -> throw new IllegalArgumentException("'" + name + "' is " + info.dtype() + "; expected I64 (or I32)");
+        };
+        if (info.rank() != 2) throw new IllegalArgumentException("'" + name + "' has shape " + java.util.Arrays.toString(info.shape()) + "; expected [batch, seq]");
+        HostTensor t = HostTensor.allocate(arena, dtype, info.shape());
+        t.data().copyFrom(f.data(name));
+        return t;
+    }
+}

@@ -1,0 +1,40 @@
+// One opened device. Shaped for asynchronous devices: writes and launches are enqueued on the
+// device's queue in order; read() and synchronize() wait. The CPU backend runs eagerly, which
+// satisfies the same contract.
+package dev.strata.engine.backend;
+
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.kv.KvStorage;
+import dev.strata.engine.ops.Op;
+import dev.strata.engine.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+public interface ComputeDevice extends AutoCloseable {
+    /** "cpu (reference, 1 thread)", "NVIDIA H100 80GB HBM3 (cuda:0)", ... */
+    String description();
+
+    Support supports(Op op);
+
+    DeviceBuffer allocate(long bytes, String purpose);
+
+    /**
+     * Makes a weight resident. The host segment is memory-mapped and outlives the device's use
+     * of it, so a host backend may alias it instead of copying.
+     */
+    DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host);
+
+    /** Enqueues a copy host → device; src must stay valid until the next synchronize(). */
+    void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src);
+
+    /** Copies device → host, waiting for all queued work first. */
+    void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst);
+
+    /** Enqueues the kernel for op. */
+    void launch(Op op, Bindings bindings);
+
+    void synchronize();
+
+    KvStorage allocateKv(KvSpec spec);
+
+    @Override void close();
+}

@@ -1,0 +1,90 @@
+// The CPU device: host memory, eager execution on a worker pool. Reference mode runs every op
+// with double accumulation on one thread (the engine's ground truth); fast mode uses the
+// multi-threaded, vectorised kernels.
+package dev.strata.engine.cpu;
+
+import dev.strata.engine.backend.Bindings;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.backend.Support;
+import dev.strata.engine.cpu.kernels.AttentionCpu;
+import dev.strata.engine.cpu.kernels.ElementwiseCpu;
+import dev.strata.engine.cpu.kernels.MatMulCpu;
+import dev.strata.engine.cpu.kernels.NormCpu;
+import dev.strata.engine.cpu.kernels.RopeCpu;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.kv.KvStorage;
+import dev.strata.engine.ops.*;
+import dev.strata.engine.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+public final class CpuDevice implements ComputeDevice {
+    private final boolean reference;
+    private final CpuParallel par;
+
+    public CpuDevice(boolean reference, int threads) {
+        this.reference = reference;
+        this.par = new CpuParallel(reference ? 1 : threads);
+    }
+
+    public boolean reference() { return reference; }
+
+    public String description() {
+        return reference ? "cpu (reference, double accumulation)" : "cpu (" + par.threads() + " threads, Vector API)";
+    }
+
+    public Support supports(Op op) {
+        return switch (op) {
+            case MatMul mm when mm.w().dtype() != DType.F32 && mm.w().dtype() != DType.F16 && mm.w().dtype() != DType.BF16 ->
+                    Support.no("matmul weight dtype " + mm.w().dtype() + " is not F32, F16 or BF16");
+            default -> Support.YES;
+        };
+    }
+
+    public DeviceBuffer allocate(long bytes, String purpose) { return CpuBuffer.allocate(bytes); }
+
+    public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) { return new CpuBuffer(host, null); }
+
+    public void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src) {
+        ((CpuBuffer) dst).segment().asSlice(dstByteOffset, src.byteSize()).copyFrom(src);
+    }
+
+    public void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
+        dst.copyFrom(((CpuBuffer) src).segment().asSlice(srcByteOffset, dst.byteSize()));
+    }
+
+    public void launch(Op op, Bindings b) {
+        Mat out = Mat.of(b.out());
+        switch (op) {
+            case Embedding e -> ElementwiseCpu.embedding(m(b, e.table()), m(b, e.ids()), out, par);
+            case MatMul mm -> {
+                Mat x = m(b, mm.x()), w = m(b, mm.w()), bias = mm.bias() == null ? null : m(b, mm.bias());
+                if (reference) MatMulCpu.reference(x, w, bias, mm.layout(), out);
+                else MatMulCpu.fast(x, w, bias, mm.layout(), out, par);
+            }
+            case RmsNorm n -> NormCpu.rms(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
+            case LayerNorm n -> NormCpu.layer(m(b, n.x()), m(b, n.weight()), n.bias() == null ? null : m(b, n.bias()), n.eps(), out, par);
+            case Rope r -> RopeCpu.run(m(b, r.x()), m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
+            case Attention a -> {
+                CpuKvStorage kv = a.spec().cached() ? (CpuKvStorage) b.kv() : null;
+                Mat mask = a.mask() == null ? null : m(b, a.mask());
+                if (reference) AttentionCpu.reference(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, a.spec(), kv, out);
+                else AttentionCpu.fast(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, a.spec(), kv, out, par);
+            }
+            case Softmax s -> ElementwiseCpu.softmax(m(b, s.x()), out, par);
+            case Activate a -> ElementwiseCpu.activate(m(b, a.x()), a.act(), out, par);
+            case GatedActivate g -> ElementwiseCpu.gated(m(b, g.gate()), m(b, g.up()), g.act(), out, par);
+            case Add a -> ElementwiseCpu.add(m(b, a.a()), m(b, a.b()), out, par);
+            case Scale s -> ElementwiseCpu.scale(m(b, s.x()), s.factor(), out, par);
+            case Argmax a -> ElementwiseCpu.argmax(m(b, a.x()), out);
+        }
+    }
+
+    private static Mat m(Bindings b, dev.strata.engine.graph.Tensor t) { return Mat.of(b.view(t)); }
+
+    public void synchronize() {}
+
+    public KvStorage allocateKv(KvSpec spec) { return new CpuKvStorage(spec); }
+
+    @Override public void close() { par.close(); }
+}

@@ -1,0 +1,85 @@
+// CPU elementwise ops: activation, gated activation, add (with row broadcast), scale, softmax,
+// embedding gather and argmax. Math in double, results stored as float.
+package dev.strata.engine.cpu.kernels;
+
+import dev.strata.engine.cpu.CpuParallel;
+import dev.strata.engine.cpu.Mat;
+import dev.strata.engine.ops.Activation;
+
+public final class ElementwiseCpu {
+    private ElementwiseCpu() {}
+
+    public static void activate(Mat x, Activation act, Mat out, CpuParallel par) {
+        par.forRange(x.rows(), 1, (from, to) -> {
+            for (int r = from; r < to; r++)
+                for (int c = 0; c < x.cols(); c++) out.set(r, c, (float) act.apply(x.get(r, c)));
+        });
+    }
+
+    public static void gated(Mat gate, Mat up, Activation act, Mat out, CpuParallel par) {
+        par.forRange(gate.rows(), 1, (from, to) -> {
+            for (int r = from; r < to; r++)
+                for (int c = 0; c < gate.cols(); c++) out.set(r, c, (float) (act.apply(gate.get(r, c)) * up.get(r, c)));
+        });
+    }
+
+    public static void add(Mat a, Mat b, Mat out, CpuParallel par) {
+        boolean broadcast = b.rows() == 1 && a.rows() != 1;
+        par.forRange(a.rows(), 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int br = broadcast ? 0 : r;
+                for (int c = 0; c < a.cols(); c++) out.set(r, c, a.get(r, c) + b.get(br, c));
+            }
+        });
+    }
+
+    public static void scale(Mat x, float factor, Mat out, CpuParallel par) {
+        par.forRange(x.rows(), 1, (from, to) -> {
+            for (int r = from; r < to; r++)
+                for (int c = 0; c < x.cols(); c++) out.set(r, c, x.get(r, c) * factor);
+        });
+    }
+
+    public static void softmax(Mat x, Mat out, CpuParallel par) {
+        par.forRange(x.rows(), 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < x.cols(); c++) max = Math.max(max, x.get(r, c));
+                double sum = 0;
+                for (int c = 0; c < x.cols(); c++) sum += Math.exp(x.get(r, c) - max);
+                for (int c = 0; c < x.cols(); c++) out.set(r, c, (float) (Math.exp(x.get(r, c) - max) / sum));
+            }
+        });
+    }
+
+    /** out[i, :] = table[ids[i], :]; an id outside the table is an error naming it. */
+    public static void embedding(Mat table, Mat ids, Mat out, CpuParallel par) {
+        for (int i = 0; i < ids.rows(); i++) {
+            int id = ids.getInt(i, 0);
+            if (id < 0 || id >= table.rows()) {
+                throw new IndexOutOfBoundsException("token id " + id + " at row " + i + " is outside the table of " + table.rows() + " rows");
+            }
+        }
+        par.forRange(ids.rows(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int id = ids.getInt(i, 0);
+                for (int c = 0; c < table.cols(); c++) out.set(i, c, table.get(id, c));
+            }
+        });
+    }
+
+    public static void argmax(Mat x, Mat out) {
+        for (int r = 0; r < x.rows(); r++) {
+            int best = 0;
+            float bv = x.get(r, 0);
+            for (int c = 1; c < x.cols(); c++) {
+                float v = x.get(r, c);
+                if (v > bv) {
+                    bv = v;
+                    best = c;
+                }
+            }
+            out.setInt(r, 0, best);
+        }
+    }
+}

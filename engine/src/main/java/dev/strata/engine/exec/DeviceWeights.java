@@ -1,0 +1,44 @@
+// A model's weights resident on one device, uploaded once on first use and shared by every
+// graph (batch/shape bucket) of that model.
+package dev.strata.engine.exec;
+
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.graph.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+public final class DeviceWeights implements AutoCloseable {
+    private final ComputeDevice device;
+    private final Function<String, MemorySegment> source;
+    private final Map<String, DeviceBuffer> resident = new HashMap<>();
+    private long residentBytes;
+
+    /** source maps a checkpoint tensor name to its (memory-mapped) bytes. */
+    public DeviceWeights(ComputeDevice device, Function<String, MemorySegment> source) {
+        this.device = device;
+        this.source = source;
+    }
+
+    public synchronized DeviceBuffer get(Tensor w) {
+        DeviceBuffer b = resident.get(w.source());
+        if (b == null) {
+            MemorySegment host = source.apply(w.source());
+            b = device.uploadWeight(w.source(), w.dtype(), host);
+            resident.put(w.source(), b);
+            residentBytes += host.byteSize();
+        }
+        return b;
+    }
+
+    public long residentBytes() { return residentBytes; }
+
+    public ComputeDevice device() { return device; }
+
+    @Override public synchronized void close() {
+        resident.values().forEach(DeviceBuffer::close);
+        resident.clear();
+    }
+}

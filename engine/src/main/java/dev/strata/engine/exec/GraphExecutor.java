@@ -1,0 +1,130 @@
+// Runs one built graph on one device: plans memory by liveness, allocates the activation arena
+// once, uploads constants, then for each run writes the inputs, launches every node in order and
+// lets callers read named outputs. Built once per shape bucket and replayed.
+package dev.strata.engine.exec;
+
+import dev.strata.engine.backend.BackendException;
+import dev.strata.engine.backend.Bindings;
+import dev.strata.engine.backend.BufferView;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.backend.Support;
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.MemoryPlan;
+import dev.strata.engine.graph.Node;
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.kv.KvCache;
+import dev.strata.engine.kv.KvStorage;
+import dev.strata.engine.tensor.HostTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class GraphExecutor implements AutoCloseable {
+    private final Graph graph;
+    private final ComputeDevice device;
+    private final DeviceWeights weights;
+    private final MemoryPlan plan;
+    private final DeviceBuffer arena;
+    private final Map<Integer, DeviceBuffer> constants = new HashMap<>();
+    private final BufferView[] views;
+
+    public GraphExecutor(Graph graph, DeviceWeights weights) {
+        this.graph = graph;
+        this.weights = weights;
+        this.device = weights.device();
+        List<String> problems = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            Support s = device.supports(n.op());
+            if (!s.supported()) problems.add(n.op().kind() + " '" + n.out().name() + "': " + String.join("; ", s.reasons()));
+        }
+        if (!problems.isEmpty()) throw new BackendException(device.description() + " cannot run this graph: " + problems);
+        this.plan = MemoryPlan.plan(graph);
+        this.arena = device.allocate(Math.max(plan.peakBytes(), MemoryPlan.ALIGN), "activations");
+        try (Arena tmp = Arena.ofConfined()) {
+            for (Tensor c : graph.constants()) {
+                MemorySegment host = tmp.allocateFrom(ValueLayout.JAVA_FLOAT, c.constant());
+                DeviceBuffer b = device.allocate(host.byteSize(), "constant " + c.name());
+                device.write(b, 0, host);
+                constants.put(c.id(), b);
+            }
+            device.synchronize();
+        }
+        this.views = new BufferView[graph.tensors().size()];
+        for (Tensor t : graph.tensors()) views[t.id()] = locate(t);
+    }
+
+    public Graph graph() { return graph; }
+
+    public MemoryPlan plan() { return plan; }
+
+    /** Writes inputs (by graph input name) and enqueues every node. kv may be null for graphs without cached attention. */
+    public void run(Map<String, HostTensor> inputs, KvCache kv) {
+        for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) {
+            HostTensor h = inputs.get(e.getKey());
+            Tensor t = e.getValue();
+            if (h == null) throw new IllegalArgumentException("missing graph input '" + e.getKey() + "'; expected " + t.dtype() + t.shapeString());
+            if (h.dtype() != t.dtype() || h.elementCount() != t.elementCount()) {
+                throw new IllegalArgumentException("input '" + e.getKey() + "' is " + h + "; expected " + t.dtype() + t.shapeString());
+            }
+            device.write(arena, plan.offset(t), h.data());
+        }
+        KvStorage storage = kv == null ? null : kv.storage();
+        for (Node n : graph.nodes()) {
+            device.launch(n.op(), new NodeBindings(n.out(), storage));
+        }
+    }
+
+    /** Copies an output to host memory (blocking), as F32/I32 row-major. */
+    public HostTensor read(String output, Arena arena) {
+        Tensor t = graph.output(output);
+        HostTensor h = HostTensor.allocate(arena, t.dtype(), t.rows(), t.cols());
+        readInto(output, h.data());
+        return h;
+    }
+
+    public void readInto(String output, MemorySegment dst) {
+        Tensor t = graph.output(output);
+        device.read(this.arena, plan.offset(t), dst);
+    }
+
+    /** Where a tensor of this graph lives on the device. */
+    public BufferView view(Tensor t) { return views[t.id()]; }
+
+    private BufferView locate(Tensor t) {
+        return switch (t.kind()) {
+            case WEIGHT -> new BufferView(weights.get(t), 0, t.rows(), t.cols(), t.rowStride(), t.dtype());
+            case CONSTANT -> new BufferView(constants.get(t.id()), 0, t.rows(), t.cols(), t.rowStride(), t.dtype());
+            case INPUT, ACTIVATION, VIEW -> new BufferView(arena, plan.offset(t) / t.dtype().bytesFor(1) + t.viewOffset(),
+                    t.rows(), t.cols(), t.rowStride(), t.dtype());
+        };
+    }
+
+    private final class NodeBindings implements Bindings {
+        private final Tensor out;
+        private final KvStorage kv;
+
+        NodeBindings(Tensor out, KvStorage kv) {
+            this.out = out;
+            this.kv = kv;
+        }
+
+        public BufferView view(Tensor t) { return GraphExecutor.this.view(t); }
+
+        public BufferView out() { return GraphExecutor.this.view(out); }
+
+        public KvStorage kv() {
+            if (kv == null) throw new IllegalStateException("op needs a KV cache but the run was given none");
+            return kv;
+        }
+    }
+
+    @Override public void close() {
+        arena.close();
+        constants.values().forEach(DeviceBuffer::close);
+    }
+}

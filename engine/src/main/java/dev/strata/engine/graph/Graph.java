@@ -1,0 +1,36 @@
+// A built graph: nodes in execution order, its inputs, weights, constants and named outputs.
+// Immutable once built; the executor plans memory for it and replays it on a backend.
+package dev.strata.engine.graph;
+
+import java.util.List;
+import java.util.Map;
+
+public record Graph(List<Node> nodes, Map<String, Tensor> inputs, List<Tensor> weights, List<Tensor> constants,
+                    Map<String, Tensor> outputs, List<Tensor> tensors) {
+    public Graph {
+        nodes = List.copyOf(nodes);
+        inputs = Map.copyOf(inputs);
+        weights = List.copyOf(weights);
+        constants = List.copyOf(constants);
+        outputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
+        tensors = List.copyOf(tensors);
+    }
+
+    public Tensor input(String name) {
+        Tensor t = inputs.get(name);
+        if (t == null) throw new IllegalArgumentException("graph has no input '" + name + "'; inputs are " + inputs.keySet());
+        return t;
+    }
+
+    public Tensor output(String name) {
+        Tensor t = outputs.get(name);
+        if (t == null) throw new IllegalArgumentException("graph has no output '" + name + "'; outputs are " + outputs.keySet());
+        return t;
+    }
+
+    /** The tensor with the given name (layer index + role, e.g. "attn_norm-3"), or null. */
+    public Tensor find(String name) {
+        for (Tensor t : tensors) if (name.equals(t.name())) return t;
+        return null;
+    }
+}

@@ -1,0 +1,227 @@
+// Builds graphs: each method checks shapes and dtypes, records one op and returns its output.
+// Builders never compute. Shape errors are raised here, naming the tensors and both shapes.
+package dev.strata.engine.graph;
+
+import dev.strata.engine.ops.*;
+import dev.strata.engine.tensor.DType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class GraphBuilder {
+    private final WeightCatalog catalog;
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Tensor> tensors = new ArrayList<>();
+    private final Map<String, Tensor> inputs = new LinkedHashMap<>();
+    private final Map<String, Tensor> weights = new LinkedHashMap<>();
+    private final List<Tensor> constants = new ArrayList<>();
+    private final Map<String, Tensor> outputs = new LinkedHashMap<>();
+
+    public GraphBuilder(WeightCatalog catalog) { this.catalog = catalog; }
+
+    private Tensor add(Tensor.Kind kind, DType dtype, int rows, int cols, Tensor base, long viewOffset, int rowStride,
+                       String source, float[] constant, String name) {
+        Tensor t = new Tensor(tensors.size(), kind, dtype, rows, cols, base, viewOffset, rowStride, source, constant, name);
+        tensors.add(t);
+        return t;
+    }
+
+    private Tensor activation(DType dtype, int rows, int cols, String name) {
+        return add(Tensor.Kind.ACTIVATION, dtype, rows, cols, null, 0, cols, null, null, name);
+    }
+
+    private Tensor record(Op op, Tensor out) {
+        nodes.add(new Node(op, out));
+        return out;
+    }
+
+    // ---- leaves -------------------------------------------------------------------------
+
+    /** A runtime input of the given shape (token ids, positions, masks...). */
+    public Tensor input(String name, DType dtype, int rows, int cols) {
+        if (inputs.containsKey(name)) throw new IllegalArgumentException("input '" + name + "' declared twice");
+        Tensor t = add(Tensor.Kind.INPUT, dtype, rows, cols, null, 0, cols, name, null, name);
+        inputs.put(name, t);
+        return t;
+    }
+
+    /** A checkpoint weight, checked against the expected [rows, cols] (1-D weights count as [1, n]). */
+    public Tensor weight(String name, int rows, int cols) {
+        Tensor known = weights.get(name);
+        if (known != null) {
+            if (known.rows() != rows || known.cols() != cols) {
+                throw new ShapeException("weight '" + name + "' used as [" + rows + ", " + cols + "] and as " + known.shapeString());
+            }
+            return known;
+        }
+        WeightCatalog.Entry e = catalog.find(name);
+        if (e == null) throw new ShapeException("model has no tensor '" + name + "'; expected shape [" + rows + ", " + cols + "]");
+        long[] s = e.shape();
+        boolean ok = (s.length == 2 && s[0] == rows && s[1] == cols) || (s.length == 1 && rows == 1 && s[0] == cols);
+        if (!ok) {
+            String expected = rows == 1 ? "[" + cols + "]" : "[" + rows + ", " + cols + "]";
+            throw new ShapeException("tensor '" + name + "' has shape " + Arrays.toString(s) + "; expected " + expected);
+        }
+        if (e.dtype() != DType.F32 && e.dtype() != DType.F16 && e.dtype() != DType.BF16) {
+            throw new ShapeException("tensor '" + name + "' has dtype " + e.dtype() + "; expected F32, F16 or BF16");
+        }
+        Tensor t = add(Tensor.Kind.WEIGHT, e.dtype(), rows, cols, null, 0, cols, name, null, name);
+        weights.put(name, t);
+        return t;
+    }
+
+    /** Whether the checkpoint has a tensor of this name (for optional biases, tied heads). */
+    public boolean hasWeight(String name) { return catalog.find(name) != null; }
+
+    /** A small F32 constant computed at build time (RoPE frequencies), uploaded with the graph. */
+    public Tensor constant(String name, int rows, int cols, float[] values) {
+        if (values.length != rows * cols) throw new ShapeException("constant '" + name + "' has " + values.length + " values; expected " + rows * cols);
+        Tensor t = add(Tensor.Kind.CONSTANT, DType.F32, rows, cols, null, 0, cols, name, values.clone(), name);
+        constants.add(t);
+        return t;
+    }
+
+    /** Columns [from, from+count) of x, without a copy. */
+    public Tensor columns(Tensor x, int from, int count, String name) {
+        if (from < 0 || count <= 0 || from + count > x.cols()) {
+            throw new ShapeException("columns [" + from + ", " + (from + count) + ") of " + x + " are out of range");
+        }
+        Tensor base = x.storage();
+        return add(Tensor.Kind.VIEW, x.dtype(), x.rows(), count, base, x.viewOffset() + from, x.rowStride(), null, null, name);
+    }
+
+    // ---- ops ----------------------------------------------------------------------------
+
+    public Tensor embedding(Tensor table, Tensor ids, String name) {
+        requireDtype(ids, DType.I32, "embedding ids");
+        requireCols(ids, 1, "embedding ids");
+        return record(new Embedding(table, ids), activation(DType.F32, ids.rows(), table.cols(), name));
+    }
+
+    public Tensor matmul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, String name) {
+        requireF32(x, "matmul input");
+        int k = layout == WeightLayout.OUT_IN ? w.cols() : w.rows();
+        int n = layout == WeightLayout.OUT_IN ? w.rows() : w.cols();
+        if (x.cols() != k) {
+            throw new ShapeException("matmul " + name + ": input " + x + " has " + x.cols() + " columns; weight " + w + " (" + layout + ") expects " + k);
+        }
+        if (bias != null && (bias.rows() != 1 || bias.cols() != n)) {
+            throw new ShapeException("matmul " + name + ": bias " + bias + "; expected [1, " + n + "]");
+        }
+        return record(new MatMul(x, w, bias, layout), activation(DType.F32, x.rows(), n, name));
+    }
+
+    public Tensor rmsNorm(Tensor x, Tensor weight, float eps, String name) {
+        requireF32(x, "rms_norm input");
+        requireRowVector(weight, x.cols(), "rms_norm weight");
+        return record(new RmsNorm(x, weight, eps), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, String name) {
+        requireF32(x, "layer_norm input");
+        requireRowVector(weight, x.cols(), "layer_norm weight");
+        if (bias != null) requireRowVector(bias, x.cols(), "layer_norm bias");
+        return record(new LayerNorm(x, weight, bias, eps), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor rope(Tensor x, Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims, String name) {
+        requireF32(x, "rope input");
+        requireDtype(positions, DType.I32, "rope positions");
+        if (x.cols() != heads * headDim) throw new ShapeException("rope " + name + ": input " + x + "; expected " + heads + " heads × " + headDim + " = " + heads * headDim + " columns");
+        if (positions.rows() != x.rows() || positions.cols() != 1) throw new ShapeException("rope " + name + ": positions " + positions + "; expected [" + x.rows() + ", 1]");
+        if (rotaryDims <= 0 || rotaryDims > headDim || rotaryDims % 2 != 0) throw new ShapeException("rope " + name + ": rotary dims " + rotaryDims + " must be even and in (0, " + headDim + "]");
+        if (invFreq.rows() != 1 || invFreq.cols() != rotaryDims / 2) throw new ShapeException("rope " + name + ": inverse frequencies " + invFreq + "; expected [1, " + rotaryDims / 2 + "]");
+        return record(new Rope(x, positions, invFreq, heads, headDim, rotaryDims), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor past, Tensor slots, Tensor mask, AttentionSpec spec, String name) {
+        int rows = spec.batch() * spec.seqLen();
+        requireShape(q, rows, spec.heads() * spec.headDim(), "attention q");
+        requireShape(k, rows, spec.kvHeads() * spec.headDim(), "attention k");
+        requireShape(v, rows, spec.kvHeads() * spec.headDim(), "attention v");
+        requireShape(past, spec.batch(), 1, "attention past lengths");
+        requireShape(slots, spec.batch(), 1, "attention cache slots");
+        requireDtype(past, DType.I32, "attention past lengths");
+        requireDtype(slots, DType.I32, "attention cache slots");
+        if (mask != null) {
+            requireF32(mask, "attention mask");
+            if (mask.rows() != spec.batch()) throw new ShapeException("attention mask " + mask + "; expected " + spec.batch() + " rows");
+        }
+        return record(new Attention(q, k, v, past, slots, mask, spec), activation(DType.F32, rows, q.cols(), name));
+    }
+
+    public Tensor softmax(Tensor x, String name) {
+        requireF32(x, "softmax input");
+        return record(new Softmax(x), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor activate(Tensor x, Activation act, String name) {
+        requireF32(x, "activation input");
+        return record(new Activate(x, act), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor gatedActivate(Tensor gate, Tensor up, Activation act, String name) {
+        requireShape(up, gate.rows(), gate.cols(), "gated activation up");
+        return record(new GatedActivate(gate, up, act), activation(DType.F32, gate.rows(), gate.cols(), name));
+    }
+
+    public Tensor add(Tensor a, Tensor b, String name) {
+        requireF32(a, "add input");
+        if (!(b.cols() == a.cols() && (b.rows() == a.rows() || b.rows() == 1))) {
+            throw new ShapeException("add " + name + ": " + a + " + " + b + "; expected the second as " + a.shapeString() + " or [1, " + a.cols() + "]");
+        }
+        return record(new Add(a, b), activation(DType.F32, a.rows(), a.cols(), name));
+    }
+
+    public Tensor scale(Tensor x, float factor, String name) {
+        requireF32(x, "scale input");
+        return record(new Scale(x, factor), activation(DType.F32, x.rows(), x.cols(), name));
+    }
+
+    public Tensor argmax(Tensor x, String name) {
+        requireF32(x, "argmax input");
+        return record(new Argmax(x), activation(DType.I32, x.rows(), 1, name));
+    }
+
+    // ---- naming and outputs --------------------------------------------------------------
+
+    /** Names a tensor by role and layer (llama.cpp's cb(cur, "attn_norm", il)): "attn_norm-3". */
+    public Tensor name(Tensor t, String role, int layer) {
+        t.rename(layer < 0 ? role : role + "-" + layer);
+        return t;
+    }
+
+    /** Marks a tensor as a graph output: kept alive to the end and readable after a run. */
+    public Tensor output(String name, Tensor t) {
+        if (outputs.containsKey(name)) throw new IllegalArgumentException("output '" + name + "' declared twice");
+        if (t.kind() == Tensor.Kind.VIEW) throw new ShapeException("output '" + name + "' is a view; outputs must own their storage");
+        outputs.put(name, t);
+        return t;
+    }
+
+    public Graph build() {
+        return new Graph(nodes, inputs, List.copyOf(weights.values()), constants, outputs, tensors);
+    }
+
+    // ---- checks -------------------------------------------------------------------------
+
+    private static void requireF32(Tensor t, String what) { requireDtype(t, DType.F32, what); }
+
+    private static void requireDtype(Tensor t, DType dtype, String what) {
+        if (t.dtype() != dtype) throw new ShapeException(what + " " + t + " has dtype " + t.dtype() + "; expected " + dtype);
+    }
+
+    private static void requireCols(Tensor t, int cols, String what) {
+        if (t.cols() != cols) throw new ShapeException(what + " " + t + "; expected " + cols + " column(s)");
+    }
+
+    private static void requireShape(Tensor t, int rows, int cols, String what) {
+        if (t.rows() != rows || t.cols() != cols) throw new ShapeException(what + " " + t + "; expected [" + rows + ", " + cols + "]");
+    }
+
+    private static void requireRowVector(Tensor t, int cols, String what) {
+        if (t.rows() != 1 || t.cols() != cols) throw new ShapeException(what + " " + t + "; expected [1, " + cols + "]");
+    }
+}

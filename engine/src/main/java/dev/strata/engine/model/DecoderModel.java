@@ -1,0 +1,25 @@
+// A decoder-only architecture: builds the forward graph for `batch` sequences of `seqLen` new
+// tokens each. Graph inputs (all I32): tokens [batch*seqLen, 1], positions [batch*seqLen, 1],
+// past [batch, 1] (tokens already cached per sequence), slots [batch, 1] (KV slot per sequence),
+// and without allLogits last_rows [batch, 1]. Outputs: logits [rows, vocab];
+// hidden_states.{i} [batch*seqLen, hidden] when asked (i = 0 embeddings … L final-normed);
+// next_token [rows, 1] with argmax.
+package dev.strata.engine.model;
+
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.WeightCatalog;
+import dev.strata.loader.HfConfig;
+
+public interface DecoderModel {
+    HfConfig config();
+
+    /** Most tokens a sequence may hold (positions table, sliding window). */
+    int contextLimit();
+
+    /** KV cache geometry per layer. */
+    int kvHeads();
+
+    int headDim();
+
+    Graph build(WeightCatalog weights, int batch, int seqLen, ForwardOptions options);
+}

@@ -1,0 +1,67 @@
+// Llama family: Llama 2/3.x (llama3 RoPE scaling), Mistral, Qwen2 (q/k/v biases).
+// Pre-norm RMSNorm blocks, RoPE (rotate-half, optional partial rotary), GQA/MQA, SwiGLU MLP,
+// tied or untied LM head.
+package dev.strata.engine.model;
+
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.GraphBuilder;
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.graph.WeightCatalog;
+import dev.strata.engine.model.Blocks.Norm;
+import dev.strata.engine.ops.Activation;
+import dev.strata.engine.ops.WeightLayout;
+import dev.strata.loader.HfConfig;
+
+public final class Llama implements DecoderModel {
+    private final HfConfig c;
+    private final float[] invFreq; // [rotaryDim/2]
+    private final int contextLimit;
+
+    public Llama(HfConfig config) {
+        this.c = config;
+        this.invFreq = RopeFrequencies.forCheckpoint(config);
+        Activation.fromHf(config.hiddenAct());
+        var window = config.raw().path("sliding_window");
+        boolean windowed = window.isNumber() && !config.raw().path("use_sliding_window").isBoolean()
+                || config.raw().path("use_sliding_window").asBoolean(false);
+        this.contextLimit = windowed && window.isNumber() ? Math.min(config.maxPositions(), window.asInt()) : config.maxPositions();
+    }
+
+    public HfConfig config() { return c; }
+
+    public int contextLimit() { return contextLimit; }
+
+    public int kvHeads() { return c.numKvHeads(); }
+
+    public int headDim() { return c.headDim(); }
+
+    public Graph build(WeightCatalog weights, int batch, int seqLen, ForwardOptions o) {
+        GraphBuilder g = new GraphBuilder(weights);
+        Blocks.Inputs in = Blocks.Inputs.declare(g, batch, seqLen, o);
+        int d = c.hiddenSize(), hd = c.headDim(), qDim = c.numHeads() * hd, kvDim = c.numKvHeads() * hd;
+        float eps = (float) c.normEps();
+        Tensor embed = g.weight("model.embed_tokens.weight", c.vocabSize(), d); // [vocab, hidden]
+        Tensor freq = g.constant("rope_inv_freq", 1, invFreq.length, invFreq);
+        Tensor x = g.name(g.embedding(embed, in.tokens(), "embed"), "embed", -1);
+        Blocks.hiddenState(g, o, 0, x);
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l;
+            Tensor h = Blocks.norm(g, Norm.RMS, x, p + ".input_layernorm", d, eps, "attn_norm", l);
+            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, WeightLayout.OUT_IN, c.attentionBias(), "q", l);
+            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, WeightLayout.OUT_IN, c.attentionBias(), "k", l);
+            Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, WeightLayout.OUT_IN, c.attentionBias(), "v", l);
+            Tensor a = Blocks.selfAttention(g, in, q, k, v, freq, c.rotaryDim(), batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l);
+            boolean oBias = c.attentionBias() && g.hasWeight(p + ".self_attn.o_proj.bias");
+            Tensor attnOut = Blocks.linear(g, a, p + ".self_attn.o_proj", qDim, d, WeightLayout.OUT_IN, oBias, "attn_out", l);
+            x = g.name(g.add(x, attnOut, "ffn_inp"), "ffn_inp", l);
+            h = Blocks.norm(g, Norm.RMS, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);
+            Tensor f = Blocks.gatedFfn(g, h, p + ".mlp", d, c.intermediateSize(), c.mlpBias(), Activation.fromHf(c.hiddenAct()), l);
+            x = g.name(g.add(x, f, "l_out"), "l_out", l);
+            if (l < c.numLayers() - 1) Blocks.hiddenState(g, o, l + 1, x);
+        }
+        Tensor normed = Blocks.norm(g, Norm.RMS, x, "model.norm", d, eps, "result_norm", -1);
+        Tensor lmHead = c.tieWordEmbeddings() || !g.hasWeight("lm_head.weight") ? embed : g.weight("lm_head.weight", c.vocabSize(), d);
+        Blocks.head(g, in, normed, lmHead, c.numLayers(), o);
+        return g.build();
+    }
+}

@@ -1,0 +1,108 @@
+// Runs a decoder model on one device: weights resident once, a KV cache of `slots` sequences,
+// and one graph executor per (batch, seqLen, options) bucket, built on first use and replayed.
+// step() feeds new tokens for some sequences and leaves the outputs readable until the next step.
+package dev.strata.engine.runtime;
+
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.exec.DeviceWeights;
+import dev.strata.engine.exec.GraphExecutor;
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.kv.KvCache;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.model.DecoderModel;
+import dev.strata.engine.model.ForwardOptions;
+import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.tensor.DType;
+import dev.strata.engine.tensor.HostTensor;
+import java.lang.foreign.Arena;
+import java.util.HashMap;
+import java.util.Map;
+
+public final class DecoderEngine implements AutoCloseable {
+    private record Bucket(int batch, int seqLen, ForwardOptions options) {}
+
+    private final LoadedModel model;
+    private final DecoderModel def;
+    private final ComputeDevice device;
+    private final DeviceWeights weights;
+    private final KvCache kv;
+    private final Map<Bucket, GraphExecutor> executors = new HashMap<>();
+
+    /** capacity: most tokens per sequence (prompt + generated), at most the model's context limit. */
+    public DecoderEngine(LoadedModel model, ComputeDevice device, int slots, int capacity) {
+        this.model = model;
+        this.def = model.definition();
+        if (capacity > def.contextLimit()) {
+            throw new IllegalArgumentException(capacity + " tokens per sequence exceed the model's context of " + def.contextLimit());
+        }
+        this.device = device;
+        this.weights = new DeviceWeights(device, name -> model.weights().data(name));
+        this.kv = new KvCache(device.allocateKv(new KvSpec(model.config().numLayers(), slots, capacity, def.kvHeads(), def.headDim())));
+    }
+
+    public LoadedModel model() { return model; }
+
+    public ComputeDevice device() { return device; }
+
+    public KvCache kv() { return kv; }
+
+    public DeviceWeights weights() { return weights; }
+
+    /**
+     * Appends seqLen tokens to each of the given sequences (slots) and runs the model.
+     * tokens: [slots.length * seqLen], sequence-major. Returns the executor whose outputs hold the results.
+     */
+    public GraphExecutor step(int[] tokens, int[] slots, int seqLen, ForwardOptions options) {
+        int batch = slots.length;
+        if (tokens.length != batch * seqLen) {
+            throw new IllegalArgumentException(tokens.length + " tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
+        }
+        int vocab = model.config().vocabSize();
+        for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + vocab + ")");
+        for (int s : slots) {
+            if (s < 0 || s >= kv.spec().slots()) throw new IllegalArgumentException("slot " + s + " outside [0, " + kv.spec().slots() + ")");
+            kv.ensureRoom(s, seqLen);
+        }
+        GraphExecutor ex = executors.computeIfAbsent(new Bucket(batch, seqLen, options), this::compile);
+        try (Arena arena = Arena.ofConfined()) {
+            HostTensor tok = HostTensor.allocate(arena, DType.I32, tokens.length, 1);
+            HostTensor pos = HostTensor.allocate(arena, DType.I32, tokens.length, 1);
+            HostTensor past = HostTensor.allocate(arena, DType.I32, batch, 1);
+            HostTensor slotT = HostTensor.allocate(arena, DType.I32, batch, 1);
+            HostTensor last = HostTensor.allocate(arena, DType.I32, batch, 1);
+            for (int b = 0; b < batch; b++) {
+                int p0 = kv.length(slots[b]);
+                past.data().setAtIndex(HostTensor.I32, b, p0);
+                slotT.data().setAtIndex(HostTensor.I32, b, slots[b]);
+                last.data().setAtIndex(HostTensor.I32, b, b * seqLen + seqLen - 1);
+                for (int i = 0; i < seqLen; i++) {
+                    tok.data().setAtIndex(HostTensor.I32, b * seqLen + i, tokens[b * seqLen + i]);
+                    pos.data().setAtIndex(HostTensor.I32, b * seqLen + i, p0 + i);
+                }
+            }
+            Map<String, HostTensor> inputs = new HashMap<>(Map.of("tokens", tok, "positions", pos, "past", past, "slots", slotT));
+            if (!options.allLogits()) inputs.put("last_rows", last);
+            ex.run(inputs, kv);
+            device.synchronize();
+        }
+        for (int s : slots) kv.advance(s, seqLen);
+        return ex;
+    }
+
+    private GraphExecutor compile(Bucket b) {
+        Graph g = def.build(model, b.batch(), b.seqLen(), b.options());
+        return new GraphExecutor(g, weights);
+    }
+
+    /** Peak activation bytes of the largest graph built so far. */
+    public long peakActivationBytes() {
+        return executors.values().stream().mapToLong(e -> e.plan().peakBytes()).max().orElse(0);
+    }
+
+    @Override public void close() {
+        executors.values().forEach(GraphExecutor::close);
+        executors.clear();
+        kv.close();
+        weights.close();
+    }
+}

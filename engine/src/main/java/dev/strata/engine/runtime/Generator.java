@@ -1,0 +1,71 @@
+// Text generation for one sequence on a DecoderEngine: prefill the prompt, then decode token by
+// token with the sampler, streaming each token to a listener, stopping on EOS / stop ids /
+// max tokens. Reports prompt and generation speed.
+package dev.strata.engine.runtime;
+
+import dev.strata.engine.exec.GraphExecutor;
+import dev.strata.engine.model.ForwardOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+public final class Generator {
+    /** Receives each generated token as soon as it is chosen; return false to cancel. */
+    @FunctionalInterface
+    public interface TokenListener { boolean onToken(int token); }
+
+    public enum StopReason { MAX_TOKENS, EOS, STOP_TOKEN, CANCELLED }
+
+    public record Result(List<Integer> tokens, StopReason stop, int promptTokens, long prefillNanos, long decodeNanos) {
+        public double promptTokensPerSecond() { return prefillNanos == 0 ? 0 : promptTokens * 1e9 / prefillNanos; }
+
+        /** Decode speed over the tokens produced by decode steps (the first comes from prefill). */
+        public double generationTokensPerSecond() { return tokens.size() <= 1 || decodeNanos == 0 ? 0 : (tokens.size() - 1) * 1e9 / decodeNanos; }
+    }
+
+    private final DecoderEngine engine;
+
+    public Generator(DecoderEngine engine) { this.engine = engine; }
+
+    public Result generate(int[] prompt, SamplingParams params, TokenListener listener) {
+        if (prompt.length == 0) throw new IllegalArgumentException("prompt is empty; expected at least one token");
+        int capacity = engine.kv().spec().capacity();
+        if (prompt.length + params.maxTokens() > capacity) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens + " + params.maxTokens()
+                    + " new tokens exceeds the context of " + capacity + " tokens");
+        }
+        Set<Integer> eos = new HashSet<>(params.stopOnEos() ? engine.model().eosTokenIds() : List.of());
+        Set<Integer> stops = new HashSet<>(params.stopTokenIds());
+        Sampler sampler = new Sampler(params);
+        int vocab = engine.model().config().vocabSize();
+        int[] slot = {0};
+        engine.kv().reset(0);
+        List<Integer> out = new ArrayList<>();
+        long t0 = System.nanoTime();
+        long prefill = 0;
+        StopReason reason = StopReason.MAX_TOKENS;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment logitsBuf = arena.allocate((long) vocab * Float.BYTES, 64);
+            float[] logits = new float[vocab];
+            int[] feed = prompt;
+            while (out.size() < params.maxTokens()) {
+                GraphExecutor ex = engine.step(feed, slot, feed.length, ForwardOptions.GENERATE);
+                ex.readInto("logits", logitsBuf);
+                MemorySegment.copy(logitsBuf, ValueLayout.JAVA_FLOAT, 0, logits, 0, vocab);
+                if (prefill == 0) prefill = System.nanoTime() - t0;
+                int next = sampler.sample(logits);
+                out.add(next);
+                if (!listener.onToken(next)) { reason = StopReason.CANCELLED; break; }
+                if (eos.contains(next)) { reason = StopReason.EOS; break; }
+                if (stops.contains(next)) { reason = StopReason.STOP_TOKEN; break; }
+                feed = new int[] {next};
+            }
+        }
+        long total = System.nanoTime() - t0;
+        return new Result(List.copyOf(out), reason, prompt.length, prefill, Math.max(0, total - prefill));
+    }
+}
