@@ -36,5 +36,28 @@ public interface ComputeDevice extends AutoCloseable {
 
     KvStorage allocateKv(KvSpec spec);
 
+    /** A recorded sequence of launches that can be replayed with one submission (a CUDA graph). */
+    interface Replay extends AutoCloseable {
+        void launch();
+
+        @Override void close();
+    }
+
+    /**
+     * Records the launches `work` enqueues into a replayable device graph. Devices without graphs
+     * return null and the caller launches eagerly. The caller must have run the same work once
+     * eagerly first, so any lazily sized scratch memory already exists.
+     */
+    default Replay capture(Runnable work) { return null; }
+
+    /** Device time of `work` in nanoseconds (device events where the device has them). */
+    default long timeNanos(Runnable work) {
+        synchronize();
+        long t0 = System.nanoTime();
+        work.run();
+        synchronize();
+        return System.nanoTime() - t0;
+    }
+
     @Override void close();
 }

@@ -1,6 +1,7 @@
 // Runs one built graph on one device: plans memory by liveness, allocates the activation arena
 // once, uploads constants, then for each run writes the inputs, launches every node in order and
-// lets callers read named outputs. Built once per shape bucket and replayed.
+// lets callers read named outputs. Built once per shape bucket and replayed: after one eager
+// run, devices with graphs (CUDA) capture the launches once per KV cache and replay them.
 package dev.strata.engine.exec;
 
 import dev.strata.engine.backend.BackendException;
@@ -32,6 +33,9 @@ public final class GraphExecutor implements AutoCloseable {
     private final DeviceBuffer arena;
     private final Map<Integer, DeviceBuffer> constants = new HashMap<>();
     private final BufferView[] views;
+    private final Map<KvStorage, ComputeDevice.Replay> replays = new java.util.IdentityHashMap<>();
+    private int eagerRuns;
+    private boolean captureFailed;
 
     public GraphExecutor(Graph graph, DeviceWeights weights) {
         this.graph = graph;
@@ -74,9 +78,22 @@ public final class GraphExecutor implements AutoCloseable {
             device.write(arena, plan.offset(t), h.data());
         }
         KvStorage storage = kv == null ? null : kv.storage();
-        for (Node n : graph.nodes()) {
-            device.launch(n.op(), new NodeBindings(n.out(), storage));
+        ComputeDevice.Replay replay = replays.get(storage);
+        if (replay == null && eagerRuns > 0 && !captureFailed) {
+            replay = device.capture(() -> launchAll(storage));
+            if (replay == null) captureFailed = true;
+            else replays.put(storage, replay);
         }
+        if (replay != null) {
+            replay.launch();
+        } else {
+            launchAll(storage);
+            eagerRuns++;
+        }
+    }
+
+    private void launchAll(KvStorage storage) {
+        for (Node n : graph.nodes()) device.launch(n.op(), new NodeBindings(n.out(), storage));
     }
 
     /** Copies an output to host memory (blocking), as F32/I32 row-major. */
@@ -124,6 +141,8 @@ public final class GraphExecutor implements AutoCloseable {
     }
 
     @Override public void close() {
+        replays.values().forEach(ComputeDevice.Replay::close);
+        replays.clear();
         arena.close();
         constants.values().forEach(DeviceBuffer::close);
     }

@@ -95,6 +95,7 @@ public final class GraphBuilder {
     // ---- ops ----------------------------------------------------------------------------
 
     public Tensor embedding(Tensor table, Tensor ids, String name) {
+        if (!table.dtype().isFloating()) throw new ShapeException("embedding table " + table + " has dtype " + table.dtype() + "; expected F32, F16 or BF16");
         requireDtype(ids, DType.I32, "embedding ids");
         requireCols(ids, 1, "embedding ids");
         return record(new Embedding(table, ids), activation(DType.F32, ids.rows(), table.cols(), name));
@@ -138,6 +139,9 @@ public final class GraphBuilder {
 
     public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor past, Tensor slots, Tensor mask, AttentionSpec spec, String name) {
         int rows = spec.batch() * spec.seqLen();
+        requireF32(q, "attention q");
+        requireF32(k, "attention k");
+        requireF32(v, "attention v");
         requireShape(q, rows, spec.heads() * spec.headDim(), "attention q");
         requireShape(k, rows, spec.kvHeads() * spec.headDim(), "attention k");
         requireShape(v, rows, spec.kvHeads() * spec.headDim(), "attention v");
@@ -163,12 +167,15 @@ public final class GraphBuilder {
     }
 
     public Tensor gatedActivate(Tensor gate, Tensor up, Activation act, String name) {
+        requireF32(gate, "gated activation gate");
+        requireF32(up, "gated activation up");
         requireShape(up, gate.rows(), gate.cols(), "gated activation up");
         return record(new GatedActivate(gate, up, act), activation(DType.F32, gate.rows(), gate.cols(), name));
     }
 
     public Tensor add(Tensor a, Tensor b, String name) {
         requireF32(a, "add input");
+        requireF32(b, "add input");
         if (!(b.cols() == a.cols() && (b.rows() == a.rows() || b.rows() == 1))) {
             throw new ShapeException("add " + name + ": " + a + " + " + b + "; expected the second as " + a.shapeString() + " or [1, " + a.cols() + "]");
         }
@@ -196,7 +203,7 @@ public final class GraphBuilder {
     /** Marks a tensor as a graph output: kept alive to the end and readable after a run. */
     public Tensor output(String name, Tensor t) {
         if (outputs.containsKey(name)) throw new IllegalArgumentException("output '" + name + "' declared twice");
-        if (t.kind() == Tensor.Kind.VIEW) throw new ShapeException("output '" + name + "' is a view; outputs must own their storage");
+        if (t.kind() != Tensor.Kind.ACTIVATION) throw new ShapeException("output '" + name + "' is a " + t.kind().name().toLowerCase(java.util.Locale.ROOT) + "; outputs must be activations computed by the graph");
         outputs.put(name, t);
         return t;
     }

@@ -20,9 +20,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 public final class RandomLlama {
-    /** Shape of the generated model; dtype is F32 or BF16. */
+    /** Shape of the generated model; dtype is F32 or BF16; tokenizer: also write a tokenizer.json. */
     public record Spec(String name, int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab,
-                       int maxPositions, boolean tied, SafetensorsDtype dtype) {
+                       int maxPositions, boolean tied, SafetensorsDtype dtype, boolean tokenizer) {
         public long parameterCount() {
             int hd = hidden / heads;
             long attn = (long) hidden * heads * hd * 2 + (long) hidden * kvHeads * hd * 2;
@@ -32,9 +32,11 @@ public final class RandomLlama {
     }
 
     /** The embedded default: ~4M parameters, answers instantly on any machine. */
-    public static final Spec TINY = new Spec("strata-tiny-llama-random", 256, 4, 8, 4, 688, 2048, 2048, false, SafetensorsDtype.F32);
+    public static final Spec TINY = new Spec("strata-tiny-llama-random", 256, 4, 8, 4, 688, 2048, 2048, false, SafetensorsDtype.F32, true);
     /** The end-to-end benchmark model: ~100M parameters, Llama-shaped (GQA 12/4). */
-    public static final Spec BENCH_100M = new Spec("strata-llama-100m-random", 768, 8, 12, 4, 2048, 32000, 2048, false, SafetensorsDtype.F32);
+    public static final Spec BENCH_100M = new Spec("strata-llama-100m-random", 768, 8, 12, 4, 2048, 32000, 2048, false, SafetensorsDtype.F32, true);
+    /** Llama-3.2-1B's shape in BF16 (hidden 2048, 16 layers, 32/8 heads, ffn 8192, vocab 128256, tied): the GPU benchmark. */
+    public static final Spec LLAMA_1B_SHAPE = new Spec("strata-llama-1b-shape-random-bf16", 2048, 16, 32, 8, 8192, 128256, 8192, true, SafetensorsDtype.BF16, false);
 
     private RandomLlama() {}
 
@@ -54,7 +56,7 @@ public final class RandomLlama {
         int hd = s.hidden() / s.heads();
         Files.writeString(dir.resolve("config.json"), config(s));
         Files.writeString(dir.resolve("generation_config.json"), "{\"bos_token_id\": 1, \"eos_token_id\": 2}\n");
-        ByteLevelBpeGenerator.write(dir.resolve("tokenizer.json"), s.vocab());
+        if (s.tokenizer()) ByteLevelBpeGenerator.write(dir.resolve("tokenizer.json"), s.vocab());
         SplittableRandom rnd = new SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
             Map<String, WritableTensor> t = new LinkedHashMap<>();

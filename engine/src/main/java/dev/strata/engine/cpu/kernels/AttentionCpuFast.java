@@ -1,50 +1,148 @@
-// Fast CPU attention: one task per (sequence, head), float math with an online softmax so no
-// score matrix is materialised.
+// Fast CPU attention with the Vector API, float math and an online softmax, so no score matrix is
+// materialised. Keys are taken in blocks of KEY_BLOCK: q·k for four keys at a time (q vectors
+// loaded once per four keys), the block max rescales the running sum once, exp is vectorised, then
+// p·v accumulates over headDim. Parallel over (sequence, head) and, when those are fewer than
+// about four tasks per thread (long prefill of one sequence), over query-row ranges as well.
 package dev.strata.engine.cpu.kernels;
+
+import static dev.strata.engine.cpu.simd.Lanes.F;
+import static dev.strata.engine.cpu.simd.Lanes.L;
 
 import dev.strata.engine.cpu.CpuKvStorage;
 import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
+import dev.strata.engine.cpu.simd.Lanes;
 import dev.strata.engine.ops.AttentionSpec;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 final class AttentionCpuFast {
     private AttentionCpuFast() {}
 
+    /** Keys per softmax block: scores stay in L1 and the running max is rescaled once per block. */
+    private static final int KEY_BLOCK = 64;
+    /** Parallel tasks wanted per thread before query rows are split too. */
+    private static final int TASKS_PER_THREAD = 4;
+
+    /** Per-worker buffers: scaled query, output accumulator, block scores. */
+    private record Scratch(float[] q, float[] acc, float[] scores) {
+        Scratch(int headDim) { this(new float[headDim], new float[headDim], new float[KEY_BLOCK]); }
+    }
+
     static void attend(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
-        int hd = s.headDim();
         AttentionCpu.KeyValues[] kvs = new AttentionCpu.KeyValues[s.batch()];
         for (int b = 0; b < s.batch(); b++) kvs[b] = AttentionCpu.keyValues(k, v, past, slots, s, kv, b);
-        par.forRange(s.batch() * s.heads(), 1, (from, to) -> {
-            float[] acc = new float[hd];
-            float[] qv = new float[hd];
-            for (int task = from; task < to; task++) {
-                int b = task / s.heads(), h = task % s.heads(), kvh = h / s.groupSize();
-                AttentionCpu.KeyValues kvb = kvs[b];
-                for (int i = 0; i < s.seqLen(); i++) {
-                    int r = b * s.seqLen() + i, n = AttentionCpu.visible(s, kvb, i);
-                    for (int d = 0; d < hd; d++) qv[d] = q.get(r, h * hd + d) * s.scale();
-                    java.util.Arrays.fill(acc, 0f);
-                    float max = Float.NEGATIVE_INFINITY, sum = 0;
-                    for (int j = 0; j < n; j++) {
-                        long kp = kvb.key(j, kvh, hd);
-                        float dot = 0;
-                        for (int d = 0; d < hd; d++) dot += qv[d] * kvb.k().getAtIndex(Mat.FLOAT, kp + d);
-                        if (mask != null && j < mask.cols()) dot += mask.get(b, j);
-                        if (dot == Float.NEGATIVE_INFINITY) continue;
-                        long vp = kvb.value(j, kvh, hd);
-                        if (dot > max) {
-                            float corr = (float) Math.exp(max - dot);
-                            sum *= corr;
-                            for (int d = 0; d < hd; d++) acc[d] *= corr;
-                            max = dot;
-                        }
-                        float p = (float) Math.exp(dot - max);
-                        sum += p;
-                        for (int d = 0; d < hd; d++) acc[d] += p * kvb.v().getAtIndex(Mat.FLOAT, vp + d);
-                    }
-                    for (int d = 0; d < hd; d++) out.set(r, h * hd + d, sum == 0 ? 0f : acc[d] / sum);
-                }
+        int seqHeads = s.batch() * s.heads(), wanted = TASKS_PER_THREAD * par.threads();
+        int splits = seqHeads >= wanted ? 1 : Math.min(s.seqLen(), (wanted + seqHeads - 1) / seqHeads);
+        int rowsPer = (s.seqLen() + splits - 1) / splits;
+        par.forRange(seqHeads * splits, 1, (from, to) -> {
+            Scratch scratch = new Scratch(s.headDim());
+            for (int t = from; t < to; t++) {
+                int task = t / splits, part = t % splits, b = task / s.heads(), h = task % s.heads();
+                int i1 = Math.min(s.seqLen(), (part + 1) * rowsPer);
+                for (int i = part * rowsPer; i < i1; i++) query(q, b, h, i, kvs[b], mask, s, out, scratch);
             }
         });
+    }
+
+    /** out row (b, i), head h = softmax(q·Kᵀ·scale + mask) · V over the keys query i sees. */
+    private static void query(Mat q, int b, int h, int i, AttentionCpu.KeyValues kvb, Mat mask, AttentionSpec s, Mat out, Scratch w) {
+        int hd = s.headDim(), kvh = h / s.groupSize(), r = b * s.seqLen() + i, n = AttentionCpu.visible(s, kvb, i);
+        float[] qv = w.q(), acc = w.acc(), sc = w.scores();
+        for (int d = 0; d < hd; d++) qv[d] = q.get(r, h * hd + d) * s.scale();
+        Arrays.fill(acc, 0f);
+        float max = Float.NEGATIVE_INFINITY, sum = 0;
+        for (int j0 = 0; j0 < n; j0 += KEY_BLOCK) {
+            int jn = Math.min(KEY_BLOCK, n - j0);
+            scores(qv, kvb, kvh, hd, j0, jn, sc);
+            float blockMax = Float.NEGATIVE_INFINITY;
+            for (int jj = 0; jj < jn; jj++) {
+                if (mask != null && j0 + jj < mask.cols()) sc[jj] += mask.get(b, j0 + jj);
+                blockMax = Math.max(blockMax, sc[jj]);
+            }
+            if (blockMax == Float.NEGATIVE_INFINITY) continue;
+            if (blockMax > max) {
+                float corr = (float) Math.exp(max - blockMax);
+                sum *= corr;
+                scale(acc, corr, hd);
+                max = blockMax;
+            }
+            exp(sc, jn, max);
+            for (int jj = 0; jj < jn; jj++) {
+                float p = sc[jj];
+                if (p == 0f) continue;
+                sum += p;
+                axpy(acc, p, kvb.v(), kvb.value(j0 + jj, kvh, hd), hd);
+            }
+        }
+        store(acc, sum == 0 ? 0f : 1f / sum, out.seg(), out.index(r, h * hd), hd);
+    }
+
+    /** sc[jj] = qv · K[j0 + jj] for jj < jn, four keys per pass over qv. */
+    private static void scores(float[] qv, AttentionCpu.KeyValues kvb, int kvh, int hd, int j0, int jn, float[] sc) {
+        MemorySegment ks = kvb.k();
+        int jj = 0, dv = hd / L * L;
+        for (; jj + 4 <= jn; jj += 4) {
+            long k0 = kvb.key(j0 + jj, kvh, hd), k1 = kvb.key(j0 + jj + 1, kvh, hd);
+            long k2 = kvb.key(j0 + jj + 2, kvh, hd), k3 = kvb.key(j0 + jj + 3, kvh, hd);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < dv; d += L) {
+                FloatVector qd = FloatVector.fromArray(F, qv, d);
+                a0 = Lanes.f32(ks, k0 + d).fma(qd, a0);
+                a1 = Lanes.f32(ks, k1 + d).fma(qd, a1);
+                a2 = Lanes.f32(ks, k2 + d).fma(qd, a2);
+                a3 = Lanes.f32(ks, k3 + d).fma(qd, a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (int d = dv; d < hd; d++) {
+                s0 += qv[d] * Lanes.f32At(ks, k0 + d);
+                s1 += qv[d] * Lanes.f32At(ks, k1 + d);
+                s2 += qv[d] * Lanes.f32At(ks, k2 + d);
+                s3 += qv[d] * Lanes.f32At(ks, k3 + d);
+            }
+            sc[jj] = s0;
+            sc[jj + 1] = s1;
+            sc[jj + 2] = s2;
+            sc[jj + 3] = s3;
+        }
+        for (; jj < jn; jj++) {
+            long k0 = kvb.key(j0 + jj, kvh, hd);
+            FloatVector a0 = FloatVector.zero(F);
+            for (int d = 0; d < dv; d += L) a0 = Lanes.f32(ks, k0 + d).fma(FloatVector.fromArray(F, qv, d), a0);
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            for (int d = dv; d < hd; d++) s0 += qv[d] * Lanes.f32At(ks, k0 + d);
+            sc[jj] = s0;
+        }
+    }
+
+    /** sc[jj] = exp(sc[jj] - max); masked (-inf) scores become 0. */
+    private static void exp(float[] sc, int jn, float max) {
+        int jj = 0;
+        for (; jj + L <= jn; jj += L) FloatVector.fromArray(F, sc, jj).sub(max).lanewise(VectorOperators.EXP).intoArray(sc, jj);
+        for (; jj < jn; jj++) sc[jj] = (float) Math.exp(sc[jj] - max);
+    }
+
+    private static void scale(float[] acc, float c, int hd) {
+        int d = 0;
+        for (; d + L <= hd; d += L) FloatVector.fromArray(F, acc, d).mul(c).intoArray(acc, d);
+        for (; d < hd; d++) acc[d] *= c;
+    }
+
+    /** acc += p · V[vp .. vp + hd). */
+    private static void axpy(float[] acc, float p, MemorySegment vs, long vp, int hd) {
+        FloatVector pv = FloatVector.broadcast(F, p);
+        int d = 0;
+        for (; d + L <= hd; d += L) Lanes.f32(vs, vp + d).fma(pv, FloatVector.fromArray(F, acc, d)).intoArray(acc, d);
+        for (; d < hd; d++) acc[d] += p * Lanes.f32At(vs, vp + d);
+    }
+
+    /** out[o .. o + hd) = acc · inv. */
+    private static void store(float[] acc, float inv, MemorySegment os, long o, int hd) {
+        int d = 0;
+        for (; d + L <= hd; d += L) Lanes.store(FloatVector.fromArray(F, acc, d).mul(inv), os, o + d);
+        for (; d < hd; d++) Lanes.f32Set(os, o + d, acc[d] * inv);
     }
 }

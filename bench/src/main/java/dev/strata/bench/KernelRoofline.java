@@ -1,0 +1,197 @@
+// The kernel roofline tool: times single ops at the shapes the GPU targets name, on any
+// backend, with device timing after warm-up, and prints one JSON line per figure
+// (name, metric, value, ms, check). Shapes: BF16 GEMV 14336×4096 (GB/s of weights), decode
+// attention B64 32/8 heads L4096 D128 (GB/s of K+V read), causal prefill attention B4 H32 S4096
+// D128 (TFLOP/s, flops = 4·B·H·S²·D / 2), and an F32 scale over 1 GiB (copy-like GB/s, read+write).
+// Correctness of the GEMV is checked against the CPU backend on the same data.
+package dev.strata.bench;
+
+import dev.strata.engine.backend.BackendOptions;
+import dev.strata.engine.backend.Bindings;
+import dev.strata.engine.backend.BufferView;
+import dev.strata.engine.graph.Node;
+import dev.strata.engine.kv.KvStorage;
+import dev.strata.engine.backend.Backends;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.exec.DeviceWeights;
+import dev.strata.engine.exec.GraphExecutor;
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.GraphBuilder;
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.graph.WeightCatalog;
+import dev.strata.engine.kv.KvCache;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.ops.WeightLayout;
+import dev.strata.engine.tensor.DType;
+import dev.strata.engine.tensor.HostTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+public final class KernelRoofline {
+    private static final int WARMUP = 3, TIMED = 20;
+
+    public static void main(String[] args) {
+        String backend = args.length >= 2 && args[0].equals("--backend") ? args[1] : "auto";
+        try (ComputeDevice dev = Backends.select(backend).open(BackendOptions.defaults()); Arena arena = Arena.ofShared()) {
+            String device = dev.description();
+            gemv(dev, arena, device);
+            decodeAttention(dev, arena, device);
+            prefillAttention(dev, arena, device);
+            scale(dev, arena, device);
+        }
+    }
+
+    /** An in-memory weight set: name → (dtype, shape, bytes). */
+    static final class Weights implements WeightCatalog {
+        final Map<String, Entry> entries = new HashMap<>();
+        final Map<String, MemorySegment> data = new HashMap<>();
+
+        void put(String name, DType dtype, long[] shape, MemorySegment bytes) {
+            entries.put(name, new Entry(name, dtype, shape));
+            data.put(name, bytes);
+        }
+
+        public Entry find(String name) { return entries.get(name); }
+    }
+
+    static MemorySegment randomBf16(Arena arena, long n, long seed) {
+        MemorySegment s = arena.allocate(n * 2, 64);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (Float.floatToRawIntBits((float) (r.nextDouble() * 2 - 1) * 0.05f) >>> 16));
+        return s;
+    }
+
+    static HostTensor randomF32(Arena arena, long seed, long... shape) {
+        HostTensor t = HostTensor.allocate(arena, DType.F32, shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (long i = 0; i < t.elementCount(); i++) t.data().setAtIndex(HostTensor.F32, i, (float) (r.nextDouble() * 2 - 1));
+        return t;
+    }
+
+    static HostTensor ints(Arena arena, int rows, java.util.function.IntUnaryOperator f) {
+        HostTensor t = HostTensor.allocate(arena, DType.I32, rows, 1);
+        for (int i = 0; i < rows; i++) t.data().setAtIndex(HostTensor.I32, i, f.applyAsInt(i));
+        return t;
+    }
+
+    static double medianMs(ComputeDevice dev, Runnable work) {
+        for (int i = 0; i < WARMUP; i++) work.run();
+        dev.synchronize();
+        double[] ms = new double[TIMED];
+        for (int i = 0; i < TIMED; i++) ms[i] = dev.timeNanos(work) / 1e6;
+        java.util.Arrays.sort(ms);
+        return ms[TIMED / 2];
+    }
+
+    static void emit(String name, String device, String metric, double value, double ms, String check) {
+        System.out.printf(Locale.ROOT, "{\"source\":\"strata\",\"name\":\"%s\",\"device\":\"%s\",\"metric\":\"%s\",\"value\":%.2f,\"ms\":%.4f,\"check\":\"%s\"}%n",
+                name, device.replace("\"", "'"), metric, value, ms, check);
+        System.out.flush();
+    }
+
+    static void gemv(ComputeDevice dev, Arena arena, String device) {
+        int n = 14336, k = 4096;
+        Weights w = new Weights();
+        w.put("w", DType.BF16, new long[] {n, k}, randomBf16(arena, (long) n * k, 1));
+        GraphBuilder g = new GraphBuilder(w);
+        Tensor x = g.input("x", DType.F32, 1, k);
+        g.output("y", g.matmul(x, g.weight("w", n, k), null, WeightLayout.OUT_IN, "y"));
+        Graph graph = g.build();
+        HostTensor xv = randomF32(arena, 2, 1, k);
+        Map<String, HostTensor> in = Map.of("x", xv);
+        try (DeviceWeights dw = new DeviceWeights(dev, w.data::get); GraphExecutor ex = new GraphExecutor(graph, dw)) {
+            ex.run(in, null);
+            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            HostTensor y = ex.read("y", arena);
+            String check;
+            try (ComputeDevice cpu = Backends.select("cpu").open(BackendOptions.defaults());
+                 DeviceWeights cw = new DeviceWeights(cpu, w.data::get); GraphExecutor ref = new GraphExecutor(graph, cw)) {
+                ref.run(in, null);
+                check = String.format(Locale.ROOT, "max rel err vs cpu %.1e", relErr(y, ref.read("y", arena)));
+            }
+            emit("gemv_bf16_14336x4096", device, "GB/s", (double) n * k * 2 / (ms * 1e-3) / 1e9, ms, check);
+        }
+    }
+
+    static void decodeAttention(ComputeDevice dev, Arena arena, String device) {
+        int b = 64, h = 32, kvh = 8, d = 128, len = 4096;
+        GraphBuilder g = new GraphBuilder(name -> null);
+        Tensor q = g.input("q", DType.F32, b, h * d), k = g.input("k", DType.F32, b, kvh * d), v = g.input("v", DType.F32, b, kvh * d);
+        Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
+        AttentionSpec spec = new AttentionSpec(b, 1, h, kvh, d, (float) (1 / Math.sqrt(d)), true, 0);
+        g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
+        Graph graph = g.build();
+        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 3, b, h * d), "k", randomF32(arena, 4, b, kvh * d),
+                "v", randomF32(arena, 5, b, kvh * d), "past", ints(arena, b, i -> len - 1), "slots", ints(arena, b, i -> i));
+        try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw);
+             KvCache kv = new KvCache(dev.allocateKv(new KvSpec(1, b, len, kvh, d)))) {
+            ex.run(in, kv);
+            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, kv.storage()));
+            double bytes = 2.0 * b * len * kvh * d * Float.BYTES;
+            emit("decode_attention_f32kv_b64_h32_kv8_l4096_d128", device, "GB/s", bytes / (ms * 1e-3) / 1e9, ms, "K+V F32 bytes read once");
+        }
+    }
+
+    static void prefillAttention(ComputeDevice dev, Arena arena, String device) {
+        int b = 4, h = 32, s = 4096, d = 128;
+        GraphBuilder g = new GraphBuilder(name -> null);
+        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, h * d), v = g.input("v", DType.F32, b * s, h * d);
+        Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
+        AttentionSpec spec = new AttentionSpec(b, s, h, h, d, (float) (1 / Math.sqrt(d)), true, -1);
+        g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
+        Graph graph = g.build();
+        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, h * d),
+                "v", randomF32(arena, 8, b * s, h * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
+        try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
+            ex.run(in, null);
+            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            double flops = 4.0 * b * h * (double) s * s * d / 2;
+            emit("prefill_attention_f32_causal_b4_h32_s4096_d128", device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
+        }
+    }
+
+    static void scale(ComputeDevice dev, Arena arena, String device) {
+        int rows = 16384, cols = 16384;
+        GraphBuilder g = new GraphBuilder(name -> null);
+        Tensor x = g.input("x", DType.F32, rows, cols);
+        g.output("y", g.scale(x, 1f, "y"));
+        Graph graph = g.build();
+        Map<String, HostTensor> in = Map.of("x", HostTensor.allocate(arena, DType.F32, rows, cols));
+        try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
+            ex.run(in, null);
+            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            emit("scale_f32_1GiB", device, "GB/s", 2.0 * rows * cols * Float.BYTES / (ms * 1e-3) / 1e9, ms, "read+write bytes");
+        }
+    }
+
+    /** Launches every node of an executor's graph again, without re-writing its inputs: kernels only. */
+    static void launchNodes(ComputeDevice dev, GraphExecutor ex, Graph g, KvStorage kv) {
+        for (Node n : g.nodes()) {
+            dev.launch(n.op(), new Bindings() {
+                public BufferView view(Tensor t) { return ex.view(t); }
+                public BufferView out() { return ex.view(n.out()); }
+                public KvStorage kv() {
+                    if (kv == null) throw new IllegalStateException("no KV cache");
+                    return kv;
+                }
+            });
+        }
+    }
+
+    static double relErr(HostTensor a, HostTensor b) {
+        double maxDiff = 0, maxRef = 0;
+        for (long i = 0; i < a.elementCount(); i++) {
+            double x = a.getDouble(i), y = b.getDouble(i);
+            if (Double.isNaN(x)) return Double.POSITIVE_INFINITY;
+            maxDiff = Math.max(maxDiff, Math.abs(x - y));
+            maxRef = Math.max(maxRef, Math.abs(y));
+        }
+        return maxDiff / maxRef;
+    }
+}

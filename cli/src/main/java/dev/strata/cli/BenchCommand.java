@@ -1,0 +1,96 @@
+// `strata bench`: end-to-end speed in the llama-bench shape. pp<N>: one prefill of N tokens;
+// tg<N>: N single-token decode steps from an empty cache. Random token ids, no tokenizer, no
+// sampling (greedy logits are computed but not read). Each test repeats r times after one
+// warm-up; reported as mean ± sd tokens/s with device, dtype and commit.
+package dev.strata.cli;
+
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.model.ForwardOptions;
+import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.model.RandomLlama;
+import dev.strata.engine.runtime.DecoderEngine;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Prompt processing (pp) and token generation (tg) speed, llama-bench style.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin BackendOptionsMixin backend;
+
+    @Option(names = "--model", description = "model directory; default: the generated ~100M-parameter random Llama (written once to the cache)")
+    Path model;
+
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "512") int pp;
+    @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128") int tg;
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
+    @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "sequences decoded together in tg (tokens/s counts all of them)") int batch;
+    @Option(names = "--generate-model", description = "generated model when --model is absent: 100m (F32) or 1b (Llama-3.2-1B shape, BF16)", defaultValue = "100m") String generated;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (reps < 1 || pp < 0 || tg < 0 || batch < 1) throw new IllegalArgumentException("need -r >= 1, -p >= 0, -n >= 0, -b >= 1");
+        RandomLlama.Spec gen = switch (generated) {
+            case "100m" -> RandomLlama.BENCH_100M;
+            case "1b" -> RandomLlama.LLAMA_1B_SHAPE;
+            default -> throw new IllegalArgumentException("--generate-model " + generated + "; expected 100m or 1b");
+        };
+        Path dir = model != null ? model : RandomLlama.ensure(DefaultModel.cacheDir().resolve("models").resolve(gen.name()), gen, 7);
+        try (LoadedModel m = LoadedModel.open(dir); ComputeDevice dev = backend.open();
+             DecoderEngine engine = new DecoderEngine(m, dev, batch, Math.max(pp, tg) + 1)) {
+            String dtype = m.weights().info("model.layers.0.mlp.up_proj.weight").dtype().name();
+            out.printf(Locale.ROOT, "| model | params | backend | device | dtype | batch | test | t/s |%n|---|---|---|---|---|---|---|---|%n");
+            SplittableRandom rnd = new SplittableRandom(1);
+            int vocab = m.config().vocabSize();
+            if (pp > 0) {
+                double[] r = measure(() -> {
+                    int[] prompt = rnd.ints(pp, 3, vocab).toArray();
+                    engine.kv().reset(0);
+                    long t0 = System.nanoTime();
+                    engine.step(prompt, new int[] {0}, pp, ForwardOptions.GENERATE);
+                    return pp * 1e9 / (System.nanoTime() - t0);
+                });
+                row(out, m, dev, dtype, "pp" + pp, r);
+            }
+            if (tg > 0) {
+                int[] slots = new int[batch];
+                for (int b = 0; b < batch; b++) slots[b] = b;
+                double[] r = measure(() -> {
+                    engine.kv().resetAll();
+                    int[] tokens = rnd.ints(batch, 3, vocab).toArray();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < tg; i++) engine.step(tokens, slots, 1, ForwardOptions.GENERATE);
+                    return (double) batch * tg * 1e9 / (System.nanoTime() - t0);
+                });
+                row(out, m, dev, dtype, "tg" + tg, r);
+            }
+        }
+        return 0;
+    }
+
+    private interface Run { double tokensPerSecond(); }
+
+    private double[] measure(Run run) {
+        run.tokensPerSecond();
+        double[] v = new double[reps];
+        for (int i = 0; i < reps; i++) v[i] = run.tokensPerSecond();
+        double mean = 0;
+        for (double x : v) mean += x / reps;
+        double var = 0;
+        for (double x : v) var += (x - mean) * (x - mean);
+        return new double[] {mean, reps > 1 ? Math.sqrt(var / (reps - 1)) : 0};
+    }
+
+    private void row(PrintWriter out, LoadedModel m, ComputeDevice dev, String dtype, String test, double[] r) {
+        out.printf(Locale.ROOT, "| %s | %.1fM | %s | %s | %s | %d | %s | %.2f ± %.2f |%n", m.config().modelType(), m.parameterCount() / 1e6,
+                backend.backend, dev.description(), dtype, test.startsWith("pp") ? 1 : batch, test, r[0], r[1]);
+        out.flush();
+    }
+}

@@ -1,0 +1,151 @@
+// Shared device helpers for the Strata CUDA kernels: dtype loads (F32 / BF16 / F16 weights,
+// always widened to float), 16-byte vector loads, warp and block reductions, alignment checks.
+// Header-only; every .cu file includes it. Reductions assume blockDim.x is a multiple of 32
+// and at most 1024.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+namespace strata {
+
+constexpr unsigned FULL_MASK = 0xffffffffu;
+
+// ---- scalar loads, widened to float (read-only path) ----
+__device__ __forceinline__ float load(const float* p) { return __ldg(p); }
+__device__ __forceinline__ float load(const __nv_bfloat16* p) { return __bfloat162float(__ldg(p)); }
+__device__ __forceinline__ float load(const __half* p) { return __half2float(__ldg(p)); }
+
+// ---- 16-byte vector loads: Vec16<W>::N elements of W widened into out[0..N) ----
+template <typename W> struct Vec16;
+
+template <> struct Vec16<float> {
+    static constexpr int N = 4;
+    __device__ __forceinline__ static void load(const float* p, float* out) {
+        const float4 v = __ldg(reinterpret_cast<const float4*>(p));
+        out[0] = v.x; out[1] = v.y; out[2] = v.z; out[3] = v.w;
+    }
+};
+
+template <> struct Vec16<__nv_bfloat16> {
+    static constexpr int N = 8;
+    __device__ __forceinline__ static void load(const __nv_bfloat16* p, float* out) {
+        const uint4 u = __ldg(reinterpret_cast<const uint4*>(p));
+        const unsigned w[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            __nv_bfloat162 h;
+            *reinterpret_cast<unsigned*>(&h) = w[i];
+            const float2 f = __bfloat1622float2(h);
+            out[2 * i] = f.x;
+            out[2 * i + 1] = f.y;
+        }
+    }
+};
+
+template <> struct Vec16<__half> {
+    static constexpr int N = 8;
+    __device__ __forceinline__ static void load(const __half* p, float* out) {
+        const uint4 u = __ldg(reinterpret_cast<const uint4*>(p));
+        const unsigned w[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            __half2 h;
+            *reinterpret_cast<unsigned*>(&h) = w[i];
+            const float2 f = __half22float2(h);
+            out[2 * i] = f.x;
+            out[2 * i + 1] = f.y;
+        }
+    }
+};
+
+__device__ __forceinline__ float4 load4(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+
+__device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
+
+// ---- warp reductions (all 32 lanes must take part; every lane gets the result) ----
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(FULL_MASK, v, o));
+    return v;
+}
+
+// ---- block reductions: every thread of the block must call; every thread gets the result.
+// `scratch` is 32 floats of shared memory; the trailing barrier lets the caller reuse it. ----
+__device__ __forceinline__ float block_sum(float v, float* scratch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
+    v = warp_sum(v);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float t = lane < nwarps ? scratch[lane] : 0.f;
+    t = warp_sum(t);
+    __syncthreads();
+    return t;
+}
+
+__device__ __forceinline__ float block_max(float v, float* scratch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
+    v = warp_max(v);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float t = lane < nwarps ? scratch[lane] : -INFINITY;
+    t = warp_max(t);
+    __syncthreads();
+    return t;
+}
+
+// Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU.
+// Float math with the precise libdevice functions (no fast-math); NaN propagates.
+__device__ __forceinline__ float activation(float x, int act) {
+    switch (act) {
+        case 0: return x / (1.f + expf(-x));
+        case 1: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+        case 2: return 0.5f * x * (1.f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+        default: return x < 0.f ? 0.f : x;
+    }
+}
+
+// Grid-stride loop over a rows x cols index space: f(r, c) for every element. 32-bit index math
+// (cheap division) whenever the space fits, 64-bit otherwise.
+template <typename F>
+__device__ __forceinline__ void grid_stride_2d(int rows, int cols, F f) {
+    const long long total = (long long)rows * cols;
+    if (total <= 0) return;
+    if (total < (1ll << 31)) {
+        const unsigned n = (unsigned)total, uc = (unsigned)cols, stride = gridDim.x * blockDim.x;
+        for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) f((int)(i / uc), (int)(i % uc));
+    } else {
+        const unsigned long long stride = (unsigned long long)gridDim.x * blockDim.x;
+        for (unsigned long long i = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x; i < (unsigned long long)total; i += stride)
+            f((int)(i / cols), (int)(i % cols));
+    }
+}
+
+// ---- asynchronous global -> shared copies (sm_80+). With pred false the destination is
+// zero-filled and nothing is read (src must still be a valid address expression). ----
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool pred) {
+    const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(pred ? 16 : 0) : "memory");
+}
+__device__ __forceinline__ void cp_async4(void* dst, const void* src, bool pred) {
+    const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(d), "l"(src), "r"(pred ? 4 : 0) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+
+// Bytes of dynamic shared memory the launch provided (for kernels that check their launch).
+__device__ __forceinline__ unsigned dynamic_smem_bytes() {
+    unsigned r;
+    asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
+    return r;
+}
+
+}  // namespace strata

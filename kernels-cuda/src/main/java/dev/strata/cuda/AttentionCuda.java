@@ -1,0 +1,76 @@
+// Launch plan for fused attention: kv_append (cached only), then either the split-KV decode
+// kernel + combine (one new token per sequence, cached) or the flash-style prefill kernel.
+// Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
+// graph stays valid as sequences grow; empty splits exit early.
+package dev.strata.cuda;
+
+import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.AttentionSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+final class AttentionCuda {
+    /** Query rows per prefill block (must match BLOCK_Q in attention.cu). */
+    static final int PREFILL_BLOCK_Q = 64;
+    /** attention_prefill_f32 requires exactly 256 threads (it traps otherwise). */
+    static final int PREFILL_THREADS = 256;
+    /** Decode block: ≤ 256 and a multiple of 32; 256 measured faster than 128 (H200, 32/8 heads, 4096 keys). */
+    static final int DECODE_THREADS = 256;
+    /** Largest prefill dynamic shared memory (head_dim 256): set once per function as its opt-in limit. */
+    static final int PREFILL_MAX_SHARED = prefillSharedBytes(256);
+
+    /** 4·(HD·64 + HD·BK + BK·68) bytes, HD = head_dim rounded up to 64/128/256, BK = 64 (HD ≤ 128) or 32. */
+    static int prefillSharedBytes(int headDim) {
+        int hd = headDim <= 64 ? 64 : headDim <= 128 ? 128 : 256;
+        int bk = hd <= 128 ? 64 : 32;
+        return 4 * (hd * PREFILL_BLOCK_Q + hd * bk + bk * 68);
+    }
+    /** Keys per decode split at least; at most MAX_SPLITS splits. */
+    static final int KEYS_PER_SPLIT = 256;
+    static final int MAX_SPLITS = 64;
+
+    private AttentionCuda() {}
+
+    static int splits(int capacity, int batch, int kvHeads) {
+        int byLength = Math.max(1, (capacity + KEYS_PER_SPLIT - 1) / KEYS_PER_SPLIT);
+        int blocks = batch * kvHeads;
+        int wanted = Math.max(1, (132 * 2 + blocks - 1) / blocks);
+        return Math.min(MAX_SPLITS, Math.min(byLength, Math.max(1, wanted)));
+    }
+
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out) {
+        AttentionSpec s = a.spec();
+        DevTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v());
+        DevTensor past = c.tensor(a.past()), slots = c.tensor(a.slots());
+        DevTensor mask = a.mask() == null ? null : c.tensor(a.mask());
+        Launch.Ptr maskPtr = mask == null ? new Launch.Ptr(0) : mask.ptr();
+        int maskStride = mask == null ? 0 : mask.stride(), maskCols = mask == null ? 0 : mask.cols();
+        List<Launch> plan = new ArrayList<>();
+        Launch.Ptr kc = new Launch.Ptr(0), vc = new Launch.Ptr(0);
+        int capacity = 0;
+        if (s.cached()) {
+            capacity = c.kvSpec().capacity();
+            kc = new Launch.Ptr(c.kvKeys(s.cacheLayer()));
+            vc = new Launch.Ptr(c.kvValues(s.cacheLayer()));
+            int width = s.kvHeads() * s.headDim();
+            plan.add(Launch.Kernel.of("attention", "kv_append_f32", s.batch() * s.seqLen(), ElementwiseCuda.BLOCK,
+                    k.ptr(), k.stride(), v.ptr(), v.stride(), past.ptr(), slots.ptr(), kc, vc, capacity, width, s.seqLen()));
+        }
+        if (s.cached() && s.seqLen() == 1) {
+            int splits = splits(capacity, s.batch(), s.kvHeads());
+            long partial = c.scratch("attention_partial", (long) s.batch() * s.heads() * splits * (s.headDim() + 2) * Float.BYTES);
+            plan.add(new Launch.Kernel("attention", "attention_decode_f32", splits, s.kvHeads(), s.batch(), DECODE_THREADS, 0,
+                    List.of(q.ptr(), q.stride(), kc, vc, capacity, past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols,
+                            new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale())));
+            plan.add(new Launch.Kernel("attention", "attention_decode_combine_f32", s.heads(), s.batch(), 1, Math.max(32, s.headDim()), 0,
+                    List.of(new Launch.Ptr(partial), splits, out.ptr(), out.stride(), s.heads(), s.headDim())));
+            return plan;
+        }
+        int qBlocks = (s.seqLen() + PREFILL_BLOCK_Q - 1) / PREFILL_BLOCK_Q;
+        plan.add(new Launch.Kernel("attention", "attention_prefill_f32", qBlocks, s.heads(), s.batch(), PREFILL_THREADS, prefillSharedBytes(s.headDim()),
+                List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
+                        past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, out.ptr(), out.stride(), s.seqLen(), s.heads(),
+                        s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0)));
+        return plan;
+    }
+}

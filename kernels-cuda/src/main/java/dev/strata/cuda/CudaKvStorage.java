@@ -1,0 +1,27 @@
+// KV cache in device memory: per layer, K and V each [slots][capacity][kvHeads*headDim] F32.
+package dev.strata.cuda;
+
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.kv.KvStorage;
+
+final class CudaKvStorage implements KvStorage {
+    private final KvSpec spec;
+    private final CudaBuffer[] keys, values;
+
+    CudaKvStorage(KvSpec spec, CudaBuffer[] keys, CudaBuffer[] values) {
+        this.spec = spec;
+        this.keys = keys;
+        this.values = values;
+    }
+
+    public KvSpec spec() { return spec; }
+
+    long keys(int layer) { return keys[layer].address(); }
+
+    long values(int layer) { return values[layer].address(); }
+
+    @Override public void close() {
+        for (CudaBuffer b : keys) b.close();
+        for (CudaBuffer b : values) b.close();
+    }
+}

@@ -1,0 +1,88 @@
+// Launch plans for the simple row and elementwise ops: embedding, norms, rope, softmax,
+// activations, add, scale, argmax (one kernel each; see KERNELS.md).
+package dev.strata.cuda;
+
+import dev.strata.engine.ops.*;
+import java.util.List;
+
+final class ElementwiseCuda {
+    static final int BLOCK = 256;
+    /** Grid-stride kernels: enough blocks to fill an H100 (132 SMs) several times, no more. */
+    static final int MAX_GRID = 132 * 8;
+
+    private ElementwiseCuda() {}
+
+    static int grid(long elements) { return (int) Math.max(1, Math.min(MAX_GRID, (elements + BLOCK - 1) / BLOCK)); }
+
+    static List<Launch> embedding(Embedding e, PlanContext c, DevTensor out) {
+        DevTensor table = c.tensor(e.table()), ids = c.tensor(e.ids());
+        return List.of(Launch.Kernel.of("embedding", "embedding_" + table.suffix(), out.rows(), BLOCK,
+                table.ptr(), table.stride(), ids.ptr(), out.ptr(), out.stride(), out.rows(), out.cols()));
+    }
+
+    static List<Launch> rmsNorm(RmsNorm n, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
+        return List.of(Launch.Kernel.of("rms_norm", "rms_norm_" + w.suffix(), x.rows(), BLOCK,
+                x.ptr(), x.stride(), w.ptr(), out.ptr(), out.stride(), x.cols(), n.eps()));
+    }
+
+    static List<Launch> layerNorm(LayerNorm n, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
+        if (n.bias() != null && c.tensor(n.bias()).dtype() != w.dtype()) {
+            throw new IllegalArgumentException("layer_norm weight " + w.dtype() + " and bias " + c.tensor(n.bias()).dtype() + " must share a dtype on CUDA");
+        }
+        Launch.Ptr bias = n.bias() == null ? new Launch.Ptr(0) : c.tensor(n.bias()).ptr();
+        return List.of(Launch.Kernel.of("layer_norm", "layer_norm_" + w.suffix(), x.rows(), BLOCK,
+                x.ptr(), x.stride(), w.ptr(), bias, out.ptr(), out.stride(), x.cols(), n.eps()));
+    }
+
+    static List<Launch> rope(Rope r, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(r.x());
+        return List.of(Launch.Kernel.of("rope", "rope_f32", x.rows(), BLOCK, x.ptr(), x.stride(), c.tensor(r.positions()).ptr(),
+                c.tensor(r.invFreq()).ptr(), out.ptr(), out.stride(), r.heads(), r.headDim(), r.rotaryDims()));
+    }
+
+    static List<Launch> softmax(Softmax s, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(s.x());
+        return List.of(Launch.Kernel.of("softmax", "softmax_f32", x.rows(), BLOCK, x.ptr(), x.stride(), out.ptr(), out.stride(), x.cols()));
+    }
+
+    static int code(Activation a) {
+        return switch (a) {
+            case SILU -> 0;
+            case GELU_ERF -> 1;
+            case GELU_TANH -> 2;
+            case RELU -> 3;
+        };
+    }
+
+    static List<Launch> activate(Activate a, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(a.x());
+        return List.of(Launch.Kernel.of("activate", "activate_f32", grid(x.rows() * (long) x.cols()), BLOCK,
+                x.ptr(), x.stride(), out.ptr(), out.stride(), x.rows(), x.cols(), code(a.act())));
+    }
+
+    static List<Launch> gated(GatedActivate g, PlanContext c, DevTensor out) {
+        DevTensor gate = c.tensor(g.gate()), up = c.tensor(g.up());
+        return List.of(Launch.Kernel.of("gated_activate", "gated_activate_f32", grid(gate.rows() * (long) gate.cols()), BLOCK,
+                gate.ptr(), gate.stride(), up.ptr(), up.stride(), out.ptr(), out.stride(), gate.rows(), gate.cols(), code(g.act())));
+    }
+
+    static List<Launch> add(Add a, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(a.a()), y = c.tensor(a.b());
+        int yStride = y.rows() == 1 && x.rows() != 1 ? 0 : y.stride();
+        return List.of(Launch.Kernel.of("add", "add_f32", grid(x.rows() * (long) x.cols()), BLOCK,
+                x.ptr(), x.stride(), y.ptr(), yStride, out.ptr(), out.stride(), x.rows(), x.cols()));
+    }
+
+    static List<Launch> scale(Scale s, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(s.x());
+        return List.of(Launch.Kernel.of("scale", "scale_f32", grid(x.rows() * (long) x.cols()), BLOCK,
+                x.ptr(), x.stride(), out.ptr(), out.stride(), x.rows(), x.cols(), s.factor()));
+    }
+
+    static List<Launch> argmax(Argmax a, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(a.x());
+        return List.of(Launch.Kernel.of("argmax", "argmax_f32", x.rows(), 1024, x.ptr(), x.stride(), out.ptr(), x.cols()));
+    }
+}

@@ -1,0 +1,21 @@
+// What an op's launch plan needs from the device: tensor locations, stable scratch memory,
+// whether cuBLAS is usable, and the KV cache of this run.
+package dev.strata.cuda;
+
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.kv.KvSpec;
+
+interface PlanContext {
+    DevTensor tensor(Tensor t);
+
+    /** Address of a scratch area of at least `bytes` for `purpose`; stable across runs once sized. */
+    long scratch(String purpose, long bytes);
+
+    boolean cublas();
+
+    KvSpec kvSpec();
+
+    long kvKeys(int layer);
+
+    long kvValues(int layer);
+}

@@ -1,0 +1,192 @@
+// Launch plans without a GPU: every node of real model graphs (prefill and decode, Llama and
+// GPT-2 fixtures, F32 and BF16) gets kernels that exist in the built fatbins with matching
+// parameter kinds, sane grids, cuBLAS calls with consistent leading dimensions, and the
+// matmul/attention ladders pick the documented kernels.
+package dev.strata.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.MemoryPlan;
+import dev.strata.engine.graph.Node;
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.model.ForwardOptions;
+import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.MatMul;
+import dev.strata.nativelib.Cublas;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CudaLaunchPlanTest {
+    static Map<String, List<String>> signatures;
+
+    @BeforeAll
+    static void readSignatures() throws Exception {
+        Path dir = PtxSignatures.ptxDir();
+        if (dir != null) signatures = PtxSignatures.read(dir);
+    }
+
+    /** Fake device addresses: each tensor's storage at a distinct 1 MiB-aligned address. */
+    static final class FakeContext implements PlanContext {
+        final Graph graph;
+        final MemoryPlan plan;
+        final boolean cublas;
+        final Map<String, Long> scratch = new HashMap<>();
+        final KvSpec kv;
+
+        FakeContext(Graph graph, boolean cublas, KvSpec kv) {
+            this.graph = graph;
+            this.plan = MemoryPlan.plan(graph);
+            this.cublas = cublas;
+            this.kv = kv;
+        }
+
+        public DevTensor tensor(Tensor t) {
+            long base = switch (t.kind()) {
+                case WEIGHT, CONSTANT -> 0x7000_0000_0000L + ((long) t.id() << 24);
+                default -> 0x1000_0000_0000L + plan.offset(t);
+            };
+            return new DevTensor(base + t.dtype().bytesFor(t.viewOffset()), t.rows(), t.cols(), t.rowStride(), t.dtype());
+        }
+
+        public long scratch(String purpose, long bytes) {
+            scratch.merge(purpose, bytes, Math::max);
+            return 0x5000_0000_0000L + ((long) purpose.hashCode() & 0xffff) * (1L << 32);
+        }
+
+        public boolean cublas() { return cublas; }
+
+        public KvSpec kvSpec() { return kv; }
+
+        public long kvKeys(int layer) { return 0x6000_0000_0000L + ((long) layer << 32); }
+
+        public long kvValues(int layer) { return 0x6800_0000_0000L + ((long) layer << 32); }
+    }
+
+    static Path fixture(String name) {
+        Path p = Path.of(System.getProperty("strata.fixtures", "../../shared/fixtures"), name);
+        assumeTrue(Files.isDirectory(p), "fixture " + name + " not found");
+        return p;
+    }
+
+    static List<Launch> planAll(Graph g, FakeContext ctx) {
+        List<Launch> all = new ArrayList<>();
+        for (Node n : g.nodes()) all.addAll(CudaLaunchPlans.plan(n.op(), ctx, ctx.tensor(n.out())));
+        return all;
+    }
+
+    @ParameterizedTest(name = "{0} batch {1} seq {2} cublas {3}")
+    @CsvSource({"llama-gqa,2,11,true", "llama-gqa,2,1,true", "llama-gqa-bf16,2,11,true", "llama-gqa-bf16,3,1,false",
+            "gpt2,2,11,true", "gpt2,1,1,true", "qwen2,2,11,false", "llama-mqa,4,1,true"})
+    void everyLaunchMatchesACompiledKernel(String model, int batch, int seq, boolean cublas) throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture(model))) {
+            Graph g = m.definition().build(m, batch, seq, ForwardOptions.EVAL);
+            KvSpec kv = new KvSpec(m.config().numLayers(), batch, 64, m.definition().kvHeads(), m.definition().headDim());
+            FakeContext ctx = new FakeContext(g, cublas, kv);
+            List<Launch> launches = planAll(g, ctx);
+            assertFalse(launches.isEmpty());
+            for (Launch l : launches) {
+                switch (l) {
+                    case Launch.Kernel k -> checkKernel(k);
+                    case Launch.Gemm gemm -> {
+                        assertTrue(cublas, "cuBLAS call planned without cuBLAS");
+                        assertTrue(gemm.m() > 0 && gemm.n() > 0 && gemm.k() > 0);
+                        assertTrue(gemm.ldc() >= gemm.m(), "ldc " + gemm.ldc() + " < m " + gemm.m());
+                        int aRows = gemm.transA() == Cublas.OP_N ? gemm.m() : gemm.k();
+                        assertTrue(gemm.lda() >= aRows, "lda " + gemm.lda() + " < " + aRows);
+                        assertTrue(gemm.ldb() >= gemm.k(), "ldb " + gemm.ldb() + " < k " + gemm.k());
+                    }
+                }
+            }
+        }
+    }
+
+    static void checkKernel(Launch.Kernel k) {
+        assertTrue(k.gridY() <= 65535 && k.gridZ() <= 65535, k.function() + " grid y/z over 65535");
+        assumeTrue(signatures != null, "CUDA kernels not built (no nvcc): signatures not checked");
+        List<String> params = signatures.get(k.module() + "/" + k.function());
+        assertNotNull(params, "kernel " + k.function() + " not found in " + k.module() + ".fatbin");
+        assertEquals(params.size(), k.args().size(), k.function() + " parameter count");
+        for (int i = 0; i < params.size(); i++) {
+            Object a = k.args().get(i);
+            String t = params.get(i);
+            String expected = switch (a) {
+                case Launch.Ptr p -> "u64";
+                case Float f -> "f32";
+                default -> t.equals("s32") ? "s32" : "u32";
+            };
+            assertEquals(expected, t, k.function() + " parameter " + i);
+        }
+    }
+
+    @Test
+    void decodeMatmulUsesGemvAndPrefillUsesCublas() throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
+            for (int seq : new int[] {1, 11}) {
+                Graph g = m.definition().build(m, 2, seq, ForwardOptions.GENERATE);
+                FakeContext ctx = new FakeContext(g, true, new KvSpec(2, 2, 64, 2, 8));
+                for (Node n : g.nodes()) {
+                    if (!(n.op() instanceof MatMul mm)) continue;
+                    List<Launch> plan = CudaLaunchPlans.plan(mm, ctx, ctx.tensor(n.out()));
+                    if (mm.m() <= MatMulCuda.GEMV_MAX_ROWS) {
+                        assertEquals(1, plan.size());
+                        assertTrue(((Launch.Kernel) plan.get(0)).function().startsWith("gemv_out_in_bf16"));
+                    } else {
+                        assertEquals("cast_f32_to_bf16", ((Launch.Kernel) plan.get(0)).function());
+                        assertEquals(Cublas.R_16BF, ((Launch.Gemm) plan.get(1)).abType());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void withoutCublasLargeMatmulsRunAsGemvChunks() throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture("gpt2"))) {
+            Graph g = m.definition().build(m, 2, 11, ForwardOptions.EVAL);
+            FakeContext ctx = new FakeContext(g, false, new KvSpec(2, 2, 64, 4, 16));
+            for (Node n : g.nodes()) {
+                if (!(n.op() instanceof MatMul mm)) continue;
+                List<Launch> plan = CudaLaunchPlans.plan(mm, ctx, ctx.tensor(n.out()));
+                assertEquals((22 + 7) / 8, plan.size());
+                String expected = mm.layout() == dev.strata.engine.ops.WeightLayout.IN_OUT ? "gemv_in_out_f32" : "gemv_out_in_f32";
+                for (Launch l : plan) assertEquals(expected, ((Launch.Kernel) l).function());
+            }
+        }
+    }
+
+    @Test
+    void decodeAttentionIsSplitByCapacityNotLength() throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture("llama-gqa"))) {
+            Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
+            KvSpec kv = new KvSpec(3, 1, 4096, 2, 8);
+            FakeContext ctx = new FakeContext(g, true, kv);
+            for (Node n : g.nodes()) {
+                if (!(n.op() instanceof Attention a)) continue;
+                List<Launch> plan = CudaLaunchPlans.plan(a, ctx, ctx.tensor(n.out()));
+                assertEquals(List.of("kv_append_f32", "attention_decode_f32", "attention_decode_combine_f32"),
+                        plan.stream().map(l -> ((Launch.Kernel) l).function()).toList());
+                Launch.Kernel decode = (Launch.Kernel) plan.get(1);
+                assertEquals(AttentionCuda.splits(4096, 1, 2), decode.gridX());
+                assertTrue(decode.gridX() > 1, "a long cache at batch 1 must be split across blocks");
+                assertEquals(AttentionCuda.DECODE_THREADS, decode.block());
+                long partial = (long) decode.gridX() * 8 * (8 + 2) * Float.BYTES;
+                assertTrue(ctx.scratch.get("attention_partial") >= partial);
+            }
+        }
+    }
+}
