@@ -9,6 +9,10 @@
 //   a scalar tail covers k not a multiple of the vector width; otherwise fully scalar.
 //   Launch: block 256 (8 warps = 8 columns), grid ceil(n / 8); any grid is correct (warps
 //   stride over columns). m > 8 is processed in chunks of 8 rows (correct, not tuned).
+// gemv_out_in_split_{f32,bf16,f16}: the same product plus an int `cols` (1, 2, 4 or 8): a block
+//   of exactly 256 threads serves `cols` columns, the 8 / cols warps of each splitting its row
+//   (split-K); partial sums meet in shared memory. For small n, where one warp per column leaves
+//   SMs idle. Grid ceil(n / cols) (any grid is correct: blocks stride over column groups).
 // gemv_in_out_{f32,bf16,f16}: same, W is [k, n] row-major (GPT-2 Conv1D). Each lane owns a
 //   column j (coalesced along n), the 8 warps of a block split k (warp w sums k = w, w+8, ...),
 //   and partial sums meet in shared memory. Launch: block 256, grid ceil(n / 32) recommended
@@ -24,10 +28,13 @@ namespace {
 
 constexpr int MAX_M = 8;
 
-// Dot products of W row `w` (k elements) with m = M rows of x; lane 0..M-1 writes row `lane`.
+// Dot products of W row `w` (k elements) with m = M rows of x over this warp's part of the row
+// (16-byte vectors part, part + parts, ... in groups of 32; parts = 1: the whole row); lane
+// 0..M-1 writes row `lane`'s sum + bias to out[lane * outStride].
 template <typename W, int M>
 __device__ __forceinline__ void gemv_out_in_column(const float* __restrict__ x, int xStride, const W* __restrict__ w,
-                                                   int k, bool vec, float bias, float* out, int outStride) {
+                                                   int k, bool vec, float bias, float* out, int outStride,
+                                                   int part = 0, int parts = 1) {
     using V = strata::Vec16<W>;
     constexpr int N = V::N;             // W elements per 16-byte load
     constexpr int U = M <= 2 ? 4 : 2;   // 16-byte W loads in flight per lane
@@ -37,16 +44,17 @@ __device__ __forceinline__ void gemv_out_in_column(const float* __restrict__ x, 
     for (int r = 0; r < M; r++) acc[r] = 0.f;
 
     const int kv = vec ? k / N : 0;  // number of 16-byte W vectors in the row
-    int c = lane;
-    for (; c + 32 * (U - 1) < kv; c += 32 * U) {
+    const int step = 32 * parts;
+    int c = lane + 32 * part;
+    for (; c + step * (U - 1) < kv; c += step * U) {
         float wv[U][N];
 #pragma unroll
-        for (int u = 0; u < U; u++) V::load(w + (size_t)(c + 32 * u) * N, wv[u]);
+        for (int u = 0; u < U; u++) V::load(w + (size_t)(c + step * u) * N, wv[u]);
 #pragma unroll
         for (int u = 0; u < U; u++) {
 #pragma unroll
             for (int r = 0; r < M; r++) {
-                const float* xp = x + (size_t)r * xStride + (size_t)(c + 32 * u) * N;
+                const float* xp = x + (size_t)r * xStride + (size_t)(c + step * u) * N;
 #pragma unroll
                 for (int q = 0; q < N / 4; q++) {
                     const float4 xv = strata::load4(xp + 4 * q);
@@ -58,7 +66,7 @@ __device__ __forceinline__ void gemv_out_in_column(const float* __restrict__ x, 
             }
         }
     }
-    for (; c < kv; c += 32) {
+    for (; c < kv; c += step) {
         float wv[N];
         V::load(w + (size_t)c * N, wv);
 #pragma unroll
@@ -76,7 +84,7 @@ __device__ __forceinline__ void gemv_out_in_column(const float* __restrict__ x, 
     }
     // Scalar tail (everything when !vec).
 #pragma unroll 4
-    for (int kk = kv * N + lane; kk < k; kk += 32) {
+    for (int kk = kv * N + lane + 32 * part; kk < k; kk += step) {
         const float wk = strata::load(w + kk);
 #pragma unroll
         for (int r = 0; r < M; r++) acc[r] = fmaf(__ldg(x + (size_t)r * xStride + kk), wk, acc[r]);
@@ -111,6 +119,49 @@ __device__ __forceinline__ void gemv_out_in(const float* __restrict__ x, int xSt
                 case 7: gemv_out_in_column<W, 7>(xr, xStride, wr, k, vec, b, o, outStride); break;
                 default: gemv_out_in_column<W, 8>(xr, xStride, wr, k, vec, b, o, outStride); break;
             }
+        }
+    }
+}
+
+// Split-K variant for small n: a block serves `cols` columns (1, 2, 4 or 8) and the
+// 8 / cols warps of each column split its row; partial sums meet in shared memory. Used where
+// the one-warp-per-column kernel would leave SMs idle (k/v projections: n = 512 → 64 blocks).
+template <typename W>
+__device__ __forceinline__ void gemv_out_in_split(const float* __restrict__ x, int xStride, const W* __restrict__ w,
+                                                  int wStride, const W* __restrict__ bias, float* __restrict__ out,
+                                                  int outStride, int m, int n, int k, int cols) {
+    __shared__ float red[8 * MAX_M];
+    constexpr int N = strata::Vec16<W>::N;
+    const bool vec = strata::aligned16(w) && wStride % N == 0 && strata::aligned16(x) && xStride % 4 == 0;
+    const int warp = threadIdx.x >> 5, parts = 8 / cols, col = warp / parts, part = warp % parts;
+    for (int j0 = blockIdx.x * cols; j0 < n; j0 += gridDim.x * cols) {
+        const int j = j0 + col;
+        for (int r0 = 0; r0 < m; r0 += MAX_M) {
+            const int mm = min(m - r0, MAX_M);
+            if (j < n) {
+                const W* wr = w + (size_t)j * wStride;
+                const float* xr = x + (size_t)r0 * xStride;
+                float* dst = red + warp * MAX_M;
+                switch (mm) {
+                    case 1: gemv_out_in_column<W, 1>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 2: gemv_out_in_column<W, 2>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 3: gemv_out_in_column<W, 3>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 4: gemv_out_in_column<W, 4>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 5: gemv_out_in_column<W, 5>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 6: gemv_out_in_column<W, 6>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    case 7: gemv_out_in_column<W, 7>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                    default: gemv_out_in_column<W, 8>(xr, xStride, wr, k, vec, 0.f, dst, 1, part, parts); break;
+                }
+            }
+            __syncthreads();
+            for (int t = threadIdx.x; t < cols * mm; t += blockDim.x) {
+                const int c = t / mm, r = t % mm, jj = j0 + c;
+                if (jj >= n) continue;
+                float s = bias ? strata::load(bias + jj) : 0.f;
+                for (int p = 0; p < parts; p++) s += red[(c * parts + p) * MAX_M + r];
+                out[(size_t)(r0 + r) * outStride + jj] = s;
+            }
+            __syncthreads();
         }
     }
 }
@@ -208,6 +259,11 @@ __device__ __forceinline__ void add_bias(float* out, int outStride, const W* __r
         const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \
         int n, int k) {                                                                                         \
         gemv_out_in<W>(x, xStride, w, wStride, bias, out, outStride, m, n, k);                                  \
+    }                                                                                                           \
+    extern "C" __global__ void __launch_bounds__(256) gemv_out_in_split_##SUFFIX(                               \
+        const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \
+        int n, int k, int cols) {                                                                               \
+        gemv_out_in_split<W>(x, xStride, w, wStride, bias, out, outStride, m, n, k, cols);                      \
     }                                                                                                           \
     extern "C" __global__ void __launch_bounds__(256) gemv_in_out_##SUFFIX(                                     \
         const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \

@@ -43,6 +43,7 @@ public final class CudaDevice implements ComputeDevice {
     private final CudaBuffer cublasWorkspace;
     private final boolean graphs;
     private final int sharedOptIn;
+    private final int multiprocessors;
     private final Map<String, CudaBuffer> scratch = new HashMap<>();
     private boolean capturing;
 
@@ -60,6 +61,10 @@ public final class CudaDevice implements ComputeDevice {
         check.check(JCudaDriver.cuDeviceGetAttribute(optIn, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev),
                 "cuDeviceGetAttribute(MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)");
         this.sharedOptIn = optIn[0];
+        int[] sms = new int[1];
+        check.check(JCudaDriver.cuDeviceGetAttribute(sms, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
+                "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)");
+        this.multiprocessors = sms[0];
         this.kernels = new CudaKernels(check, sharedOptIn);
         Cublas blas = null;
         CudaBuffer ws = null;
@@ -171,6 +176,8 @@ public final class CudaDevice implements ComputeDevice {
         public long scratch(String purpose, long bytes) { return scratchBuffer(purpose, bytes).address(); }
 
         public boolean cublas() { return cublas != null; }
+
+        public int multiprocessors() { return multiprocessors; }
 
         public KvSpec kvSpec() { return b.kv().spec(); }
 

@@ -1,7 +1,9 @@
 // Launch plan for matmul. Kernel ladder, first match wins:
 //  1. m ≤ GEMV_MAX_ROWS: own GEMV (gemv_out_in / gemv_in_out) — decode is memory-bound and the
 //     GEMV streams each weight once with 16-byte loads for all rows (cuBLAS' GEMM path wastes
-//     bandwidth at m = 1);
+//     bandwidth at m = 1). One warp per column fills the GPU only when n / 8 blocks reach
+//     SPLIT_BLOCKS_PER_SM per SM; below that (k/v projections of GQA models: n = 512 gives 64
+//     blocks on 132 SMs) gemv_out_in_split shares each column among 8 / cols warps;
 //  2. cuBLAS present: F32 weights → SGEMM (no TF32, so F32 results match the CPU reference);
 //     BF16/F16 weights → activations cast to the weight dtype, GemmEx with F32 output and
 //     compute (tensor cores), then the bias kernel;
@@ -18,6 +20,17 @@ import java.util.List;
 final class MatMulCuda {
     static final int GEMV_MAX_ROWS = 8;
     static final int GEMV_WARPS_PER_BLOCK = 8;
+    /** Blocks per SM below which the split-K GEMV is used (resident 256-thread blocks per SM: 8). */
+    static final int SPLIT_BLOCKS_PER_SM = 2;
+
+    /** Columns per block for gemv_out_in_split: the most (≤ 8, a power of two) that still give enough blocks; 0 = no split. */
+    static int splitColumns(int n, int multiprocessors) {
+        int wanted = SPLIT_BLOCKS_PER_SM * multiprocessors;
+        if ((n + GEMV_WARPS_PER_BLOCK - 1) / GEMV_WARPS_PER_BLOCK >= wanted) return 0;
+        int cols = 4;
+        while (cols > 1 && (n + cols - 1) / cols < wanted) cols /= 2;
+        return cols;
+    }
 
     private MatMulCuda() {}
 
@@ -32,7 +45,7 @@ final class MatMulCuda {
         if (m <= GEMV_MAX_ROWS || !c.cublas()) {
             for (int r = 0; r < m; r += GEMV_MAX_ROWS) {
                 int rows = Math.min(GEMV_MAX_ROWS, m - r);
-                plan.add(gemv(mm.layout(), x.rows(r, rows), w, bias, out.rows(r, rows), n, k));
+                plan.add(gemv(mm.layout(), x.rows(r, rows), w, bias, out.rows(r, rows), n, k, c.multiprocessors()));
             }
             return plan;
         }
@@ -53,9 +66,14 @@ final class MatMulCuda {
         return plan;
     }
 
-    private static Launch gemv(WeightLayout layout, DevTensor x, DevTensor w, DevTensor bias, DevTensor out, int n, int k) {
+    private static Launch gemv(WeightLayout layout, DevTensor x, DevTensor w, DevTensor bias, DevTensor out, int n, int k, int sms) {
         Launch.Ptr b = bias == null ? new Launch.Ptr(0) : bias.ptr();
         boolean outIn = layout == WeightLayout.OUT_IN;
+        int cols = outIn ? splitColumns(n, sms) : 0;
+        if (cols > 0) {
+            return Launch.Kernel.of("matmul", "gemv_out_in_split_" + w.suffix(), (n + cols - 1) / cols, ElementwiseCuda.BLOCK,
+                    x.ptr(), x.stride(), w.ptr(), w.stride(), b, out.ptr(), out.stride(), x.rows(), n, k, cols);
+        }
         // out_in: one warp per column; in_out: one lane per column, the 8 warps split k (32 columns per block).
         int grid = outIn ? (n + GEMV_WARPS_PER_BLOCK - 1) / GEMV_WARPS_PER_BLOCK : (n + 31) / 32;
         return Launch.Kernel.of("matmul", (outIn ? "gemv_out_in_" : "gemv_in_out_") + w.suffix(), grid, ElementwiseCuda.BLOCK,

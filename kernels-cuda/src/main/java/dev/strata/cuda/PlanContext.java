@@ -13,6 +13,9 @@ interface PlanContext {
 
     boolean cublas();
 
+    /** Streaming multiprocessors of the device (grid sizing). */
+    int multiprocessors();
+
     KvSpec kvSpec();
 
     long kvKeys(int layer);

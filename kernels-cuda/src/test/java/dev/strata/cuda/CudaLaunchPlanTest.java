@@ -70,6 +70,8 @@ class CudaLaunchPlanTest {
 
         public boolean cublas() { return cublas; }
 
+        public int multiprocessors() { return 132; }
+
         public KvSpec kvSpec() { return kv; }
 
         public long kvKeys(int layer) { return 0x6000_0000_0000L + ((long) layer << 32); }
@@ -144,7 +146,8 @@ class CudaLaunchPlanTest {
                     List<Launch> plan = CudaLaunchPlans.plan(mm, ctx, ctx.tensor(n.out()));
                     if (mm.m() <= MatMulCuda.GEMV_MAX_ROWS) {
                         assertEquals(1, plan.size());
-                        assertTrue(((Launch.Kernel) plan.get(0)).function().startsWith("gemv_out_in_bf16"));
+                        String f = ((Launch.Kernel) plan.get(0)).function();
+                        assertEquals(MatMulCuda.splitColumns(mm.n(), 132) > 0 ? "gemv_out_in_split_bf16" : "gemv_out_in_bf16", f);
                     } else {
                         assertEquals("cast_f32_to_bf16", ((Launch.Kernel) plan.get(0)).function());
                         assertEquals(Cublas.R_16BF, ((Launch.Gemm) plan.get(1)).abType());
@@ -164,9 +167,18 @@ class CudaLaunchPlanTest {
                 List<Launch> plan = CudaLaunchPlans.plan(mm, ctx, ctx.tensor(n.out()));
                 assertEquals((22 + 7) / 8, plan.size());
                 String expected = mm.layout() == dev.strata.engine.ops.WeightLayout.IN_OUT ? "gemv_in_out_f32" : "gemv_out_in_f32";
-                for (Launch l : plan) assertEquals(expected, ((Launch.Kernel) l).function());
+                for (Launch l : plan) assertTrue(((Launch.Kernel) l).function().startsWith(expected.replace("_f32", "")), ((Launch.Kernel) l).function());
             }
         }
+    }
+
+    @Test
+    void smallGemvsSplitTheirRowsAcrossWarps() {
+        assertEquals(0, MatMulCuda.splitColumns(14336, 132), "1792 blocks fill 132 SMs");
+        assertEquals(0, MatMulCuda.splitColumns(128256, 132));
+        assertEquals(1, MatMulCuda.splitColumns(512, 132), "k/v projection of a 1B GQA model: one column per block");
+        assertEquals(4, MatMulCuda.splitColumns(2048, 132));
+        assertEquals(1, MatMulCuda.splitColumns(1, 132));
     }
 
     @Test

@@ -1,6 +1,7 @@
 // Runs one built graph on one device: plans memory by liveness, allocates the activation arena
 // once, uploads constants, then for each run writes the inputs, launches every node in order and
-// lets callers read named outputs. Built once per shape bucket and replayed: after one eager
+// lets callers read named outputs. Inputs are planned side by side, so one host→device
+// transfer per run carries all of them. Built once per shape bucket and replayed: after one eager
 // run, devices with graphs (CUDA) capture the launches once per KV cache and replay them.
 package dev.strata.engine.exec;
 
@@ -36,6 +37,10 @@ public final class GraphExecutor implements AutoCloseable {
     private final Map<KvStorage, ComputeDevice.Replay> replays = new java.util.IdentityHashMap<>();
     private int eagerRuns;
     private boolean captureFailed;
+    /** Host copy of the inputs' span of the arena, so one transfer per run carries every input. */
+    private final MemorySegment staging;
+    private final long inputStart;
+    private final Arena stagingArena = Arena.ofShared();
 
     public GraphExecutor(Graph graph, DeviceWeights weights) {
         this.graph = graph;
@@ -58,6 +63,15 @@ public final class GraphExecutor implements AutoCloseable {
             }
             device.synchronize();
         }
+        long lo = Long.MAX_VALUE, hi = 0, sum = 0;
+        for (Tensor in : graph.inputs().values()) {
+            lo = Math.min(lo, plan.offset(in));
+            hi = Math.max(hi, plan.offset(in) + MemoryPlan.bytesOf(in));
+            sum += (MemoryPlan.bytesOf(in) + MemoryPlan.ALIGN - 1) / MemoryPlan.ALIGN * MemoryPlan.ALIGN;
+        }
+        if (!graph.inputs().isEmpty() && hi - lo > sum) throw new IllegalStateException("memory plan did not place the graph inputs side by side");
+        this.inputStart = graph.inputs().isEmpty() ? 0 : lo;
+        this.staging = graph.inputs().isEmpty() ? MemorySegment.NULL : stagingArena.allocate(hi - lo, 64);
         this.views = new BufferView[graph.tensors().size()];
         for (Tensor t : graph.tensors()) views[t.id()] = locate(t);
     }
@@ -75,8 +89,9 @@ public final class GraphExecutor implements AutoCloseable {
             if (h.dtype() != t.dtype() || h.elementCount() != t.elementCount()) {
                 throw new IllegalArgumentException("input '" + e.getKey() + "' is " + h + "; expected " + t.dtype() + t.shapeString());
             }
-            device.write(arena, plan.offset(t), h.data());
+            staging.asSlice(plan.offset(t) - inputStart, h.data().byteSize()).copyFrom(h.data());
         }
+        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
         KvStorage storage = kv == null ? null : kv.storage();
         ComputeDevice.Replay replay = replays.get(storage);
         if (replay == null && eagerRuns > 0 && !captureFailed) {
@@ -144,6 +159,7 @@ public final class GraphExecutor implements AutoCloseable {
         replays.values().forEach(ComputeDevice.Replay::close);
         replays.clear();
         arena.close();
+        stagingArena.close();
         constants.values().forEach(DeviceBuffer::close);
     }
 }
