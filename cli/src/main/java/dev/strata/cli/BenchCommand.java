@@ -1,7 +1,7 @@
 // `strata bench`: end-to-end speed in the llama-bench shape. pp<N>: one prefill of N tokens;
 // tg<N>: N single-token decode steps from an empty cache. Random token ids, no tokenizer, no
-// sampling (greedy logits are computed but not read). Each test repeats r times after one
-// warm-up; reported as mean ± sd tokens/s with device, dtype and commit.
+// sampling (greedy logits are computed but not read). Each test repeats r times after two
+// warm-ups; reported as mean ± sd tokens/s with device and dtype (bench/e2e.sh adds the commit).
 package dev.strata.cli;
 
 import dev.strata.engine.backend.ComputeDevice;
@@ -77,7 +77,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private interface Run { double tokensPerSecond(); }
 
+    /** Two warm-ups (the first runs eagerly, the second records the device graph where there is one), then r timed runs. */
     private double[] measure(Run run) {
+        run.tokensPerSecond();
         run.tokensPerSecond();
         double[] v = new double[reps];
         for (int i = 0; i < reps; i++) v[i] = run.tokensPerSecond();
