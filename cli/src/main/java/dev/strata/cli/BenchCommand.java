@@ -8,7 +8,14 @@ import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.model.RandomLlama;
+import dev.strata.engine.exec.GraphExecutor;
+import dev.strata.engine.ops.OpKind;
 import dev.strata.engine.runtime.DecoderEngine;
+import dev.strata.engine.runtime.OpProfiler;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -32,6 +39,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128") int tg;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
     @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "sequences decoded together in tg (tokens/s counts all of them)") int batch;
+    @Option(names = "--profile", description = "after tg, time every op of one decode step on the device and print the sum per op kind")
+    boolean profile;
     @Option(names = "--generate-model", description = "generated model when --model is absent: 100m (F32) or 1b (Llama-3.2-1B shape, BF16)", defaultValue = "100m") String generated;
 
     @Override public Integer call() throws Exception {
@@ -70,9 +79,35 @@ final class BenchCommand implements Callable<Integer> {
                     return (double) batch * tg * 1e9 / (System.nanoTime() - t0);
                 });
                 row(out, m, dev, dtype, "tg" + tg, r);
+                if (profile) profile(out, engine, tokensFor(rnd, vocab), slots, 1e6 * batch / r[0]);
             }
         }
         return 0;
+    }
+
+    private int[] tokensFor(SplittableRandom rnd, int vocab) { return rnd.ints(batch, 3, vocab).toArray(); }
+
+    /** Per-op device time of one decode step, summed per op kind, beside the measured step time. */
+    private void profile(PrintWriter out, DecoderEngine engine, int[] tokens, int[] slots, double stepMicros) {
+        engine.kv().resetAll();
+        GraphExecutor ex = engine.step(tokens, slots, 1, ForwardOptions.GENERATE);
+        double[] replayMicros = {0};
+        for (int i = 0; i < 5; i++) {
+            long ns = engine.device().timeNanos(() -> ex.replayRecorded(engine.kv()));
+            replayMicros[0] = i == 0 ? ns / 1e3 : Math.min(replayMicros[0], ns / 1e3);
+        }
+        if (!ex.replayRecorded(engine.kv())) replayMicros[0] = Double.NaN;
+        engine.device().synchronize();
+        out.printf(Locale.ROOT, "%nDecode step: %.1f µs per step measured (host included); the recorded device graph alone: %.1f µs (device events, best of 5)%n",
+                stepMicros, replayMicros[0]);
+        List<OpProfiler.OpTime> times = OpProfiler.profile(ex, engine.kv());
+        double total = times.stream().mapToDouble(OpProfiler.OpTime::micros).sum();
+        out.printf(Locale.ROOT, "Decode step profile (batch %d, %d ops; each re-launched %d× back to back, from a device graph where the backend has one): step %.1f µs measured, ops sum %.1f µs%n",
+                batch, times.size(), OpProfiler.REPEAT, stepMicros, total);
+        out.printf(Locale.ROOT, "| op | count | µs per step | share of step |%n|---|---|---|---|%n");
+        Map<OpKind, Long> counts = times.stream().collect(Collectors.groupingBy(OpProfiler.OpTime::kind, () -> new EnumMap<>(OpKind.class), Collectors.counting()));
+        OpProfiler.byKind(times).forEach((k, us) -> out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f%% |%n", k, counts.get(k), us, 100 * us / stepMicros));
+        out.flush();
     }
 
     private interface Run { double tokensPerSecond(); }

@@ -107,6 +107,32 @@ public final class GraphExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * Re-writes the last run's inputs and re-launches nodes [0, count): restores the state node
+     * `count` saw in that run (memory is reused by liveness, so a later node may have overwritten
+     * an earlier node's inputs). For profiling; KV appends rewrite the same rows.
+     */
+    public void replayPrefix(int count, KvCache kv) {
+        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
+        for (int i = 0; i < count; i++) launchNode(i, kv);
+    }
+
+    /** Replays the recorded device graph for this KV cache; false when none was recorded (eager devices, first run). */
+    public boolean replayRecorded(KvCache kv) {
+        ComputeDevice.Replay r = replays.get(kv == null ? null : kv.storage());
+        if (r == null) return false;
+        r.launch();
+        return true;
+    }
+
+    /** Enqueues node `index` again on what its input buffers hold now. */
+    public void launchNode(int index, KvCache kv) {
+        Node n = graph.nodes().get(index);
+        device.launch(n.op(), new NodeBindings(n.out(), kv == null ? null : kv.storage()));
+    }
+
+    public ComputeDevice device() { return device; }
+
     private void launchAll(KvStorage storage) {
         for (Node n : graph.nodes()) device.launch(n.op(), new NodeBindings(n.out(), storage));
     }

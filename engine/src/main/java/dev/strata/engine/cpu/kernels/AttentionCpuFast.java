@@ -16,7 +16,6 @@ import dev.strata.engine.ops.AttentionSpec;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 final class AttentionCpuFast {
     private AttentionCpuFast() {}
@@ -95,8 +94,8 @@ final class AttentionCpuFast {
                 a2 = Lanes.f32(ks, k2 + d).fma(qd, a2);
                 a3 = Lanes.f32(ks, k3 + d).fma(qd, a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+            float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
             for (int d = dv; d < hd; d++) {
                 s0 += qv[d] * Lanes.f32At(ks, k0 + d);
                 s1 += qv[d] * Lanes.f32At(ks, k1 + d);
@@ -112,17 +111,19 @@ final class AttentionCpuFast {
             long k0 = kvb.key(j0 + jj, kvh, hd);
             FloatVector a0 = FloatVector.zero(F);
             for (int d = 0; d < dv; d += L) a0 = Lanes.f32(ks, k0 + d).fma(FloatVector.fromArray(F, qv, d), a0);
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s0 = Lanes.sum(a0);
             for (int d = dv; d < hd; d++) s0 += qv[d] * Lanes.f32At(ks, k0 + d);
             sc[jj] = s0;
         }
     }
 
-    /** sc[jj] = exp(sc[jj] - max); masked (-inf) scores become 0. */
+    /**
+     * sc[jj] = exp(sc[jj] - max); masked (-inf) scores become 0. Scalar Math.exp on purpose: the
+     * Vector API's EXP differs between its interpreted and intrinsified forms, which made results
+     * change in their last bits once the JIT compiled this kernel.
+     */
     private static void exp(float[] sc, int jn, float max) {
-        int jj = 0;
-        for (; jj + L <= jn; jj += L) FloatVector.fromArray(F, sc, jj).sub(max).lanewise(VectorOperators.EXP).intoArray(sc, jj);
-        for (; jj < jn; jj++) sc[jj] = (float) Math.exp(sc[jj] - max);
+        for (int jj = 0; jj < jn; jj++) sc[jj] = (float) Math.exp(sc[jj] - max);
     }
 
     private static void scale(float[] acc, float c, int hd) {

@@ -102,7 +102,7 @@ public final class Gemv {
             a3 = Lanes.f32(xs, x0 + kk + 3 * L).fma(Lanes.load(kind, ws, wb + kk + 3 * L), a3);
         }
         for (; kk + L <= k; kk += L) a0 = Lanes.f32(xs, x0 + kk).fma(Lanes.load(kind, ws, wb + kk), a0);
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
         for (; kk < k; kk++) s += Lanes.f32At(xs, x0 + kk) * Lanes.scalar(kind, ws, wb + kk);
         return s;
     }
@@ -120,8 +120,8 @@ public final class Gemv {
             a2 = Lanes.f32(xs, x2 + kk).fma(wv, a2);
             a3 = Lanes.f32(xs, x3 + kk).fma(wv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; kk < k; kk++) {
             float wk = Lanes.scalar(kind, ws, wb + kk);
             s0 += Lanes.f32At(xs, x0 + kk) * wk;

@@ -76,4 +76,15 @@ public final class Lanes {
     public static float f32At(MemorySegment seg, long i) { return seg.getAtIndex(FLOAT, i); }
 
     public static void f32Set(MemorySegment seg, long i, float v) { seg.setAtIndex(FLOAT, i, v); }
+
+    /**
+     * Sum of a vector's lanes in lane order. {@code reduceLanes(ADD)} is unordered: its
+     * interpreted and JIT-intrinsified forms add in different orders, so results would change in
+     * their last bits once the JIT compiles a kernel; this keeps the fast path reproducible.
+     */
+    public static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
 }
