@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!ex.replayRecorded(engine.kv())) replayMicros[0] = Double.NaN;
         engine.device().synchronize();
-        out.printf(Locale.ROOT, "%nDecode step: %.1f µs per step measured (host included); the recorded device graph alone: %.1f µs (device events, best of 5)%n",
+        out.printf(Locale.ROOT, "%nDecode step: %.1f µs per step measured (host included); input transfer + the recorded device graph: %.1f µs (device events, best of 5)%n",
                 stepMicros, replayMicros[0]);
         List<OpProfiler.OpTime> times = OpProfiler.profile(ex, engine.kv());
         double total = times.stream().mapToDouble(OpProfiler.OpTime::micros).sum();

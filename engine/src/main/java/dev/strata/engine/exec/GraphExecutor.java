@@ -117,10 +117,14 @@ public final class GraphExecutor implements AutoCloseable {
         for (int i = 0; i < count; i++) launchNode(i, kv);
     }
 
-    /** Replays the recorded device graph for this KV cache; false when none was recorded (eager devices, first run). */
+    /**
+     * Re-writes the last run's inputs (their memory is reused once read) and replays the recorded
+     * device graph for this KV cache; false when none was recorded (eager devices, first run).
+     */
     public boolean replayRecorded(KvCache kv) {
         ComputeDevice.Replay r = replays.get(kv == null ? null : kv.storage());
         if (r == null) return false;
+        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
         r.launch();
         return true;
     }
