@@ -41,8 +41,15 @@ public final class CudaBackend implements Backend {
             if (count[0] == 0) return Availability.no("no CUDA device found");
             return Availability.yes();
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return Availability.no("the CUDA driver library could not be loaded (" + e.getMessage() + ")");
+            return Availability.no(linkFailure(String.valueOf(e.getMessage())));
         }
+    }
+
+    /** One line from JCuda's multi-page load error: the missing driver, or the error's first line. */
+    static String linkFailure(String message) {
+        if (message.contains("libcuda.so")) return "libcuda.so.1 (the NVIDIA driver) could not be loaded: no NVIDIA driver on this machine";
+        String first = message.lines().findFirst().orElse(message).strip();
+        return "the JCuda driver library could not be loaded: " + first;
     }
 
     public List<DeviceInfo> devices() {

@@ -117,22 +117,26 @@ public final class CudaDevice implements ComputeDevice {
     public void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src) {
         current();
         CudaBuffer d = (CudaBuffer) dst;
-        for (long off = 0; off < src.byteSize(); off += COPY_CHUNK) {
-            long len = Math.min(COPY_CHUNK, src.byteSize() - off);
-            Pointer host = Pointer.to(src.asSlice(off, len).asByteBuffer());
-            check.check(JCudaDriver.cuMemcpyHtoDAsync(d.ptr().withByteOffset(dstByteOffset + off), host, len, stream), "cuMemcpyHtoDAsync");
-        }
+        inChunks(src, (off, host, len) ->
+                check.check(JCudaDriver.cuMemcpyHtoDAsync(d.ptr().withByteOffset(dstByteOffset + off), host, len, stream), "cuMemcpyHtoDAsync"));
     }
 
     public void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
         current();
         CudaBuffer s = (CudaBuffer) src;
-        for (long off = 0; off < dst.byteSize(); off += COPY_CHUNK) {
-            long len = Math.min(COPY_CHUNK, dst.byteSize() - off);
-            Pointer host = Pointer.to(dst.asSlice(off, len).asByteBuffer());
-            check.check(JCudaDriver.cuMemcpyDtoHAsync(host, s.ptr().withByteOffset(srcByteOffset + off), len, stream), "cuMemcpyDtoHAsync");
-        }
+        inChunks(dst, (off, host, len) ->
+                check.check(JCudaDriver.cuMemcpyDtoHAsync(host, s.ptr().withByteOffset(srcByteOffset + off), len, stream), "cuMemcpyDtoHAsync"));
         synchronize();
+    }
+
+    private interface Chunk { void copy(long offset, Pointer host, long bytes); }
+
+    /** Host memory in pieces a ByteBuffer can address (< 2 GiB each). */
+    private static void inChunks(MemorySegment host, Chunk chunk) {
+        for (long off = 0; off < host.byteSize(); off += COPY_CHUNK) {
+            long len = Math.min(COPY_CHUNK, host.byteSize() - off);
+            chunk.copy(off, Pointer.to(host.asSlice(off, len).asByteBuffer()), len);
+        }
     }
 
     public void launch(Op op, Bindings b) {

@@ -37,6 +37,18 @@ class CudaAvailabilityTest {
     }
 
     @Test
+    void aMissingDriverIsExplainedInOneLine() {
+        String jcuda = "Error while loading native library \"JCudaDriver-12.0.0-linux-x86_64\"\nStack trace ...\n"
+                + "java.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver.so: libcuda.so.1: cannot open shared object file";
+        assertTrue(CudaBackend.linkFailure(jcuda).startsWith("libcuda.so.1 (the NVIDIA driver) could not be loaded"));
+        String other = CudaBackend.linkFailure("no JCudaDriver in java.library.path\nmore lines");
+        assertFalse(other.contains("\n"), other);
+        assertTrue(other.endsWith("no JCudaDriver in java.library.path"), other);
+        Availability a = new CudaBackend().availability();
+        if (!a.available()) assertFalse(a.reason().contains("\n"), "reason must be one line: " + a.reason());
+    }
+
+    @Test
     void stickyErrorsPoisonTheDevice() {
         CudaCheck check = new CudaCheck(0);
         CudaException e = assertThrows(CudaException.class, () -> check.check(700, "cuLaunchKernel", "rms_norm_f32"));
