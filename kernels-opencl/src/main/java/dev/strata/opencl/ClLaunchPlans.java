@@ -1,0 +1,145 @@
+// Launch plans of every op on OpenCL (exhaustive over the closed op set). Each tensor is passed
+// as (buffer, element offset, row stride); weights are F32 on the device (converted at upload).
+// Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
+// the weight row); larger m → 16×16 tiled matmul through local memory.
+package dev.strata.opencl;
+
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.ops.*;
+import java.util.ArrayList;
+import java.util.List;
+
+final class ClLaunchPlans {
+    static final int GEMV_MAX_ROWS = 8;
+
+    /** A tensor as kernels see it. */
+    record ClTensor(long mem, int off, int rows, int cols, int stride) {
+        ClCall.Mem buf() { return new ClCall.Mem(mem); }
+    }
+
+    /** What a plan needs from the device. */
+    interface Context {
+        ClTensor tensor(Tensor t);
+
+        /** A small buffer passed where an optional input is absent. */
+        long dummy();
+
+        KvSpec kvSpec();
+
+        long kvKeys(int layer);
+
+        long kvValues(int layer);
+    }
+
+    private ClLaunchPlans() {}
+
+    private static long[] g(long... sizes) { return sizes; }
+
+    private static int act(Activation a) {
+        return switch (a) {
+            case SILU -> 0;
+            case GELU_ERF -> 1;
+            case GELU_TANH -> 2;
+            case RELU -> 3;
+        };
+    }
+
+    static List<ClCall> plan(Op op, Context c, ClTensor out) {
+        return switch (op) {
+            case Embedding e -> {
+                ClTensor t = c.tensor(e.table()), ids = c.tensor(e.ids());
+                yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.off(), t.stride(), ids.buf(), ids.off(),
+                        out.buf(), out.off(), out.stride(), out.cols()));
+            }
+            case MatMul mm -> matmul(mm, c, out);
+            case RmsNorm n -> {
+                ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
+                yield List.of(ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+                        out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
+            }
+            case LayerNorm n -> {
+                ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
+                ClTensor b = n.bias() == null ? null : c.tensor(n.bias());
+                yield List.of(ClCall.of("layer_norm", "layer_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+                        b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.off(), b == null ? 0 : 1,
+                        out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
+            }
+            case Rope r -> {
+                ClTensor x = c.tensor(r.x()), pos = c.tensor(r.positions()), inv = c.tensor(r.invFreq());
+                yield List.of(ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
+                        inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), r.heads(), r.headDim(), r.rotaryDims()));
+            }
+            case Attention a -> attention(a, c, out);
+            case Softmax s -> {
+                ClTensor x = c.tensor(s.x());
+                yield List.of(ClCall.of("softmax", "softmax", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), out.buf(), out.off(), out.stride(), x.cols()));
+            }
+            case Activate a -> {
+                ClTensor x = c.tensor(a.x());
+                yield List.of(ClCall.of("activate", "activate", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
+                        out.buf(), out.off(), out.stride(), x.rows(), x.cols(), act(a.act())));
+            }
+            case GatedActivate ga -> {
+                ClTensor gt = c.tensor(ga.gate()), up = c.tensor(ga.up());
+                yield List.of(ClCall.of("gated_activate", "gated_activate", g((long) gt.rows() * gt.cols()), null, gt.buf(), gt.off(), gt.stride(),
+                        up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gt.rows(), gt.cols(), act(ga.act())));
+            }
+            case Add ad -> {
+                ClTensor x = c.tensor(ad.a()), y = c.tensor(ad.b());
+                int yStride = y.rows() == 1 && x.rows() != 1 ? 0 : y.stride();
+                yield List.of(ClCall.of("add", "add", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(), y.buf(), y.off(), yStride,
+                        out.buf(), out.off(), out.stride(), x.rows(), x.cols()));
+            }
+            case Scale s -> {
+                ClTensor x = c.tensor(s.x());
+                yield List.of(ClCall.of("scale", "scale", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
+                        out.buf(), out.off(), out.stride(), x.rows(), x.cols(), s.factor()));
+            }
+            case Argmax am -> {
+                ClTensor x = c.tensor(am.x());
+                yield List.of(ClCall.of("argmax", "argmax", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), out.buf(), out.off(), x.cols()));
+            }
+        };
+    }
+
+    private static List<ClCall> matmul(MatMul mm, Context c, ClTensor out) {
+        ClTensor x = c.tensor(mm.x()), w = c.tensor(mm.w());
+        ClTensor b = mm.bias() == null ? null : c.tensor(mm.bias());
+        int m = x.rows(), n = out.cols(), k = x.cols(), outIn = mm.layout() == WeightLayout.OUT_IN ? 1 : 0;
+        ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
+        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1;
+        if (m > GEMV_MAX_ROWS) {
+            long gx = (n + 15L) / 16 * 16, gy = (m + 15L) / 16 * 16;
+            return List.of(ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
+                    bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn));
+        }
+        List<ClCall> plan = new ArrayList<>();
+        plan.add(ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
+                bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn));
+        return plan;
+    }
+
+    private static List<ClCall> attention(Attention a, Context c, ClTensor out) {
+        AttentionSpec s = a.spec();
+        ClTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v()), past = c.tensor(a.past()), slots = c.tensor(a.slots());
+        ClTensor mask = a.mask() == null ? null : c.tensor(a.mask());
+        List<ClCall> plan = new ArrayList<>();
+        long kc = c.dummy(), vc = c.dummy();
+        int capacity = 0;
+        if (s.cached()) {
+            capacity = c.kvSpec().capacity();
+            kc = c.kvKeys(s.cacheLayer());
+            vc = c.kvValues(s.cacheLayer());
+            plan.add(ClCall.of("attention", "kv_append", g((long) s.batch() * s.seqLen() * 64), g(64), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
+                    past.buf(), past.off(), slots.buf(), slots.off(), new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.kvHeads() * s.headDim(), s.seqLen()));
+        }
+        plan.add(ClCall.of("attention", "attention", g((long) s.batch() * s.seqLen() * 64, s.heads()), g(64, 1),
+                q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
+                capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
+                mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),
+                mask == null ? 0 : mask.cols(), mask == null ? 0 : 1, out.buf(), out.off(), out.stride(),
+                s.seqLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
+        return plan;
+    }
+}

@@ -1,0 +1,57 @@
+// The OpenCL backend: every platform and device the ICD loader (libOpenCL.so.1) reports;
+// unavailable with the reason when there is no loader or no device. Device choice: index or name
+// substring; default the first GPU, else the first device.
+package dev.strata.opencl;
+
+import dev.strata.engine.backend.Availability;
+import dev.strata.engine.backend.Backend;
+import dev.strata.engine.backend.BackendException;
+import dev.strata.engine.backend.BackendOptions;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceInfo;
+import java.util.List;
+
+public final class OpenClBackend implements Backend {
+    private volatile List<ClPlatforms.ClDeviceInfo> devices;
+    private volatile String failure;
+
+    public String name() { return "opencl"; }
+
+    public int priority() { return 10; }
+
+    private synchronized List<ClPlatforms.ClDeviceInfo> probe() {
+        if (devices == null && failure == null) {
+            try {
+                devices = ClPlatforms.devices();
+                if (devices.isEmpty()) failure = "no OpenCL platform or device found (is an ICD such as PoCL or the NVIDIA driver installed?)";
+            } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+                String m = String.valueOf(e.getMessage());
+                failure = "the OpenCL ICD loader libOpenCL.so.1 could not be loaded: " + m.lines().findFirst().orElse(m);
+            }
+        }
+        return devices == null ? List.of() : devices;
+    }
+
+    public Availability availability() {
+        probe();
+        return failure == null ? Availability.yes() : Availability.no(failure);
+    }
+
+    public List<DeviceInfo> devices() {
+        return probe().stream().map(d -> new DeviceInfo("opencl", d.index(), d.name(), d.memory(),
+                d.platformName() + ", " + d.computeUnits() + " compute units, " + (d.gpu() ? "GPU" : "not a GPU")
+                        + ", fp16 " + (d.fp16() ? "yes" : "no") + ", fp64 " + (d.fp64() ? "yes" : "no"))).toList();
+    }
+
+    public ComputeDevice open(BackendOptions options) {
+        List<ClPlatforms.ClDeviceInfo> all = probe();
+        if (failure != null) throw new BackendException("opencl backend unavailable: " + failure);
+        ClPlatforms.ClDeviceInfo pick = all.stream().filter(ClPlatforms.ClDeviceInfo::gpu).findFirst().orElse(all.get(0));
+        if (options.device() != null) {
+            pick = all.stream().filter(d -> options.device().equals(Integer.toString(d.index())) || d.name().contains(options.device()))
+                    .findFirst().orElseThrow(() -> new BackendException("no OpenCL device matches '" + options.device() + "'; devices: "
+                            + all.stream().map(d -> d.index() + ": " + d.name()).toList()));
+        }
+        return new OpenClDevice(pick);
+    }
+}

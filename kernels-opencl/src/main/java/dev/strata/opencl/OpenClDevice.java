@@ -1,0 +1,233 @@
+// One OpenCL device through LWJGL: context, an in-order profiling queue, the .cl programs built
+// for this device when it opens (the build log is in the exception when one fails), cl_mem
+// buffers, weights uploaded once (BF16/F16 converted to F32 at upload), kernel launches from
+// launch plans. Every cl* status goes through ClCheck.
+package dev.strata.opencl;
+
+import dev.strata.engine.backend.BackendException;
+import dev.strata.engine.backend.Bindings;
+import dev.strata.engine.backend.BufferView;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.backend.Support;
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.kv.KvStorage;
+import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.Op;
+import dev.strata.engine.tensor.DType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.lwjgl.PointerBuffer;
+import org.lwjgl.opencl.CL10;
+import org.lwjgl.system.MemoryStack;
+
+public final class OpenClDevice implements ComputeDevice {
+    static final List<String> PROGRAMS = List.of("embedding", "matmul", "rms_norm", "layer_norm", "rope", "attention", "softmax",
+            "activate", "gated_activate", "add", "scale", "argmax");
+    private static final long CONVERT_CHUNK = 1L << 24;
+
+    private final ClPlatforms.ClDeviceInfo info;
+    private final ClCheck check;
+    private final long context;
+    private final long queue;
+    private final Map<String, Long> programs = new HashMap<>();
+    private final Map<String, Long> kernels = new HashMap<>();
+    private final ClBuffer dummy;
+
+    OpenClDevice(ClPlatforms.ClDeviceInfo info) {
+        this.info = info;
+        this.check = new ClCheck(info.name() + " (" + info.platformName() + ")");
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            IntBuffer err = stack.mallocInt(1);
+            PointerBuffer props = stack.mallocPointer(3).put(CL10.CL_CONTEXT_PLATFORM).put(info.platform()).put(0).flip();
+            context = CL10.clCreateContext(props, info.device(), null, 0, err);
+            check.check(err.get(0), "clCreateContext");
+            queue = CL10.clCreateCommandQueue(context, info.device(), CL10.CL_QUEUE_PROFILING_ENABLE, err);
+            check.check(err.get(0), "clCreateCommandQueue");
+        }
+        for (String p : PROGRAMS) programs.put(p, build(p));
+        dummy = allocate(256, "dummy argument");
+    }
+
+    private long build(String name) {
+        String source;
+        try (InputStream in = OpenClDevice.class.getResourceAsStream("/dev/strata/opencl/kernels/" + name + ".cl")) {
+            if (in == null) throw new BackendException("OpenCL kernel source " + name + ".cl is missing from the jar");
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            IntBuffer err = stack.mallocInt(1);
+            long program = CL10.clCreateProgramWithSource(context, source, err);
+            check.check(err.get(0), "clCreateProgramWithSource", name + ".cl");
+            int status = CL10.clBuildProgram(program, info.device(), "-cl-std=CL1.2", null, 0);
+            if (status != 0) {
+                throw new BackendException("OpenCL kernel " + name + ".cl did not compile on " + info.name() + " (" + ClCheck.name(status) + "):\n" + buildLog(program));
+            }
+            return program;
+        }
+    }
+
+    private String buildLog(long program) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            PointerBuffer size = stack.mallocPointer(1);
+            org.lwjgl.opencl.CL10.clGetProgramBuildInfo(program, info.device(), CL10.CL_PROGRAM_BUILD_LOG, (ByteBuffer) null, size);
+            ByteBuffer log = org.lwjgl.system.MemoryUtil.memAlloc((int) Math.max(1, size.get(0)));
+            try {
+                CL10.clGetProgramBuildInfo(program, info.device(), CL10.CL_PROGRAM_BUILD_LOG, log, null);
+                byte[] b = new byte[log.remaining()];
+                log.get(b);
+                return new String(b, StandardCharsets.UTF_8).trim();
+            } finally {
+                org.lwjgl.system.MemoryUtil.memFree(log);
+            }
+        }
+    }
+
+    private long kernel(String program, String name) {
+        return kernels.computeIfAbsent(name, k -> {
+            try (MemoryStack stack = MemoryStack.stackPush()) {
+                IntBuffer err = stack.mallocInt(1);
+                long kernel = CL10.clCreateKernel(programs.get(program), name, err);
+                check.check(err.get(0), "clCreateKernel", name);
+                return kernel;
+            }
+        });
+    }
+
+    public String description() { return info.name() + " (opencl:" + info.index() + ", " + info.platformName() + ")"; }
+
+    public Support supports(Op op) {
+        return switch (op) {
+            case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
+            default -> Support.YES;
+        };
+    }
+
+    public ClBuffer allocate(long bytes, String purpose) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            IntBuffer err = stack.mallocInt(1);
+            long mem = CL10.clCreateBuffer(context, CL10.CL_MEM_READ_WRITE, Math.max(bytes, 4), err);
+            check.check(err.get(0), "clCreateBuffer(" + bytes + " bytes for " + purpose + ")");
+            return new ClBuffer(mem, bytes);
+        }
+    }
+
+    /** Weights become F32 on the device: BF16/F16 are widened once here, in chunks. */
+    public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) {
+        if (dtype == DType.F32) {
+            ClBuffer b = allocate(host.byteSize(), "weight " + name);
+            write(b, 0, host);
+            synchronize();
+            return b;
+        }
+        long elements = host.byteSize() / 2;
+        ClBuffer b = allocate(elements * 4, "weight " + name + " (" + dtype + " widened to F32)");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tmp = arena.allocate(Math.min(elements, CONVERT_CHUNK) * 4, 64);
+            for (long from = 0; from < elements; from += CONVERT_CHUNK) {
+                long n = Math.min(CONVERT_CHUNK, elements - from);
+                for (long i = 0; i < n; i++) {
+                    short s = host.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, from + i);
+                    float f = dtype == DType.BF16 ? Float.intBitsToFloat(s << 16) : Float.float16ToFloat(s);
+                    tmp.setAtIndex(ValueLayout.JAVA_FLOAT, i, f);
+                }
+                write(b, from * 4, tmp.asSlice(0, n * 4));
+                synchronize();
+            }
+        }
+        return b;
+    }
+
+    public void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src) {
+        check.check(CL10.clEnqueueWriteBuffer(queue, ((ClBuffer) dst).mem(), false, dstByteOffset, src.asByteBuffer(), null, null), "clEnqueueWriteBuffer");
+    }
+
+    public void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
+        check.check(CL10.clEnqueueReadBuffer(queue, ((ClBuffer) src).mem(), true, srcByteOffset, dst.asByteBuffer(), null, null), "clEnqueueReadBuffer");
+    }
+
+    public void launch(Op op, Bindings b) {
+        for (ClCall call : ClLaunchPlans.plan(op, new Context(b), tensor(b.out()))) enqueue(call);
+    }
+
+    private void enqueue(ClCall call) {
+        long k = kernel(call.program(), call.kernel());
+        for (int i = 0; i < call.args().size(); i++) {
+            Object a = call.args().get(i);
+            int status = switch (a) {
+                case ClCall.Mem m -> CL10.clSetKernelArg1p(k, i, m.handle());
+                case Integer v -> CL10.clSetKernelArg1i(k, i, v);
+                case Float v -> CL10.clSetKernelArg1f(k, i, v);
+                default -> throw new IllegalStateException("bad kernel argument " + a);
+            };
+            check.check(status, "clSetKernelArg(" + i + ")", call.kernel());
+        }
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            PointerBuffer global = stack.mallocPointer(call.global().length);
+            for (long g : call.global()) global.put(g);
+            global.flip();
+            PointerBuffer local = null;
+            if (call.local() != null) {
+                local = stack.mallocPointer(call.local().length);
+                for (long l : call.local()) local.put(l);
+                local.flip();
+            }
+            check.check(CL10.clEnqueueNDRangeKernel(queue, k, call.global().length, null, global, local, null, null), "clEnqueueNDRangeKernel", call.kernel());
+        }
+    }
+
+    /** Element offset and stride of a view (weights, widened to F32 at upload, start at offset 0). */
+    static ClLaunchPlans.ClTensor tensor(BufferView v) {
+        return new ClLaunchPlans.ClTensor(((ClBuffer) v.buffer()).mem(), Math.toIntExact(v.offset()), v.rows(), v.cols(), v.rowStride());
+    }
+
+    private final class Context implements ClLaunchPlans.Context {
+        private final Bindings b;
+
+        Context(Bindings b) { this.b = b; }
+
+        public ClLaunchPlans.ClTensor tensor(Tensor t) { return OpenClDevice.tensor(b.view(t)); }
+
+        public long dummy() { return dummy.mem(); }
+
+        public KvSpec kvSpec() { return b.kv().spec(); }
+
+        public long kvKeys(int layer) { return ((ClKvStorage) b.kv()).keys(layer); }
+
+        public long kvValues(int layer) { return ((ClKvStorage) b.kv()).values(layer); }
+    }
+
+    public void synchronize() { check.check(CL10.clFinish(queue), "clFinish"); }
+
+    public KvStorage allocateKv(KvSpec spec) {
+        long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;
+        ClBuffer[] k = new ClBuffer[spec.layers()], v = new ClBuffer[spec.layers()];
+        for (int l = 0; l < spec.layers(); l++) {
+            k[l] = allocate(perLayer, "KV keys, layer " + l);
+            v[l] = allocate(perLayer, "KV values, layer " + l);
+        }
+        return new ClKvStorage(spec, k, v);
+    }
+
+    @Override public void close() {
+        synchronize();
+        dummy.close();
+        kernels.values().forEach(CL10::clReleaseKernel);
+        programs.values().forEach(CL10::clReleaseProgram);
+        CL10.clReleaseCommandQueue(queue);
+        CL10.clReleaseContext(context);
+    }
+}

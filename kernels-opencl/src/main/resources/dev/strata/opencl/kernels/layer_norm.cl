@@ -1,0 +1,53 @@
+// Strata OpenCL kernel: LayerNorm over rows, out = (x - mean) / sqrt(var + eps) * w + b, two-pass
+// mean then variance (as the CPU reference); b is optional (hasBias 0: a dummy buffer is passed).
+// Statistics accumulate in double when the device has cl_khr_fp64, else float.
+// Launch: local 256, global rows*256; work-group r normalises row r with local-memory tree
+// reductions (local size must be a power of two, at most 256).
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#else
+typedef float real;
+#endif
+
+#define NORM_WG 256
+
+static real strata_block_sum(__local real* red, real v, int lid, int ls) {
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = ls >> 1; s > 0; s >>= 1) {
+        if (lid < s) red[lid] += red[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const real total = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE); // red is reused by the next reduction
+    return total;
+}
+
+__kernel void layer_norm(__global const float* x, int xOff, int xStride,
+                         __global const float* w, int wOff,
+                         __global const float* b, int bOff, int hasBias,
+                         __global float* out, int oOff, int oStride, int cols, float eps) {
+    __local real red[NORM_WG];
+    const int r = get_group_id(0);
+    const int lid = get_local_id(0), ls = get_local_size(0);
+    __global const float* xr = x + xOff + (long) r * xStride;
+    __global float* orow = out + oOff + (long) r * oStride;
+
+    real sum = 0;
+    for (int c = lid; c < cols; c += ls) sum += (real) xr[c];
+    const real mean = strata_block_sum(red, sum, lid, ls) / (real) cols;
+
+    real var = 0;
+    for (int c = lid; c < cols; c += ls) {
+        const real dv = (real) xr[c] - mean;
+        var += dv * dv;
+    }
+    const real inv = (real) 1 / sqrt(strata_block_sum(red, var, lid, ls) / (real) cols + (real) eps);
+
+    for (int c = lid; c < cols; c += ls) {
+        real y = ((real) xr[c] - mean) * inv * (real) w[wOff + c];
+        if (hasBias) y += (real) b[bOff + c];
+        orow[c] = (float) y;
+    }
+}
