@@ -1,6 +1,7 @@
 // The OpenCL backend: every platform and device the ICD loader (libOpenCL.so.1) reports;
 // unavailable with the reason when there is no loader or no device. Device choice: index or name
-// substring; default the first GPU, else the first device.
+// substring; default the first GPU, else the first device. `auto` prefers it to the CPU backend
+// only when it has a GPU.
 package dev.strata.opencl;
 
 import dev.strata.engine.backend.Availability;
@@ -17,7 +18,8 @@ public final class OpenClBackend implements Backend {
 
     public String name() { return "opencl"; }
 
-    public int priority() { return 10; }
+    /** Above the CPU backend only with an OpenCL GPU: PoCL on the host's own cores is slower than the native CPU backend. */
+    public int priority() { return probe().stream().anyMatch(ClPlatforms.ClDeviceInfo::gpu) ? 10 : -10; }
 
     private synchronized List<ClPlatforms.ClDeviceInfo> probe() {
         if (devices == null && failure == null) {

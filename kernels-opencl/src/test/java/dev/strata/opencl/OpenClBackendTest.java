@@ -26,6 +26,13 @@ class OpenClBackendTest {
     }
 
     @Test
+    void autoPrefersItToTheCpuOnlyWithAGpu() {
+        OpenClBackend b = new OpenClBackend();
+        boolean gpu = b.devices().stream().anyMatch(d -> d.details().contains(", GPU,"));
+        assertTrue(gpu ? b.priority() > 0 : b.priority() < 0, "priority " + b.priority() + " with GPU " + gpu);
+    }
+
+    @Test
     void opensTheDefaultDeviceAndBuildsEveryProgram() {
         OpenClBackend b = new OpenClBackend();
         assumeTrue(b.availability().available(), "no OpenCL here: " + b.availability());
