@@ -5,22 +5,17 @@
 # CUDA side by side. Usage on the GPU host, from the repository root: bash bench/gpu-opencl.sh
 # (carry .gpu, packed by bench/gpu-pack.sh).
 set -uo pipefail
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT" /tmp/jre.tmp
-JRE=/tmp/jre
-[[ -x $JRE/bin/java ]] || { tar -xJf .gpu/jre.tar.xz -C /tmp/jre.tmp && mv /tmp/jre.tmp/jre "$JRE"; }
-export STRATA_HOME=${STRATA_HOME:-/tmp/strata-home} OPT_OUT_TRACKING=true
+source bench/gpu/runtime.sh
 export OCL_ICD_FILENAMES=${OCL_ICD_FILENAMES:-/usr/local/nvidia/lib64/libnvidia-opencl.so.1}
-FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m -Dai.djl.offline=true)
-strata() { "$JRE/bin/java" "${FLAGS[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main "$@" 2>&1 | grep -v "incubator modules\|Unsafe"; }
+quiet() { grep -v "incubator modules\|Unsafe"; }
 {
-    echo "## devices"; strata devices
+    echo "## devices"; "${STRATA[@]}" devices 2>&1 | quiet
     echo "## tests (ops + fixtures, every backend)"
-    timeout 200 "$JRE/bin/java" "${FLAGS[@]}" -Dstrata.fixtures="$PWD/.gpu/fixtures" -cp ".gpu/lib-test/*:.gpu/lib/*" \
+    timeout 200 "$JRE/bin/java" "${JAVA_FLAGS[@]}" -Dstrata.fixtures="$PWD/.gpu/fixtures" -cp ".gpu/lib-test/*:.gpu/lib/*" \
         org.junit.platform.console.ConsoleLauncher execute --select-package dev.strata.tests.ops --select-class dev.strata.tests.DecoderFixtureTest \
         --details=summary --details-theme=ascii --disable-banner 2>&1 | grep -E "opencl-default logits|tests (found|successful|failed)|MethodSource|=> " | head -60
     for b in opencl cuda; do
         echo "## strata bench --backend $b (100M F32)"
-        timeout 150 bash -c "$(declare -f strata); JRE=$JRE; FLAGS=(${FLAGS[*]}); strata bench --backend $b -p 512 -n 128 -r 2"
+        timeout 150 "${STRATA[@]}" bench --backend "$b" -p 512 -n 128 -r 2 2>&1 | quiet
     done
 } 2>&1 | tee "$OUT/opencl.md"

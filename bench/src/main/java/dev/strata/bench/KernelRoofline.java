@@ -7,10 +7,6 @@
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
-import dev.strata.engine.backend.Bindings;
-import dev.strata.engine.backend.BufferView;
-import dev.strata.engine.graph.Node;
-import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.backend.Backends;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.exec.DeviceWeights;
@@ -113,7 +109,7 @@ public final class KernelRoofline {
         Map<String, HostTensor> in = Map.of("x", xv);
         try (DeviceWeights dw = new DeviceWeights(dev, w.data::get); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
-            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            double ms = medianMs(dev, () -> launchNodes(ex, null));
             HostTensor y = ex.read("y", arena);
             String result = "not checked";
             if (check) try (ComputeDevice cpu = Backends.select("cpu").open(BackendOptions.defaults());
@@ -138,7 +134,7 @@ public final class KernelRoofline {
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw);
              KvCache kv = new KvCache(dev.allocateKv(new KvSpec(1, b, len, kvh, d)))) {
             ex.run(in, kv);
-            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, kv.storage()));
+            double ms = medianMs(dev, () -> launchNodes(ex, kv));
             double bytes = 2.0 * b * len * kvh * d * Float.BYTES;
             emit("decode_attention_f32kv_b64_h32_kv8_l4096_d128", device, "GB/s", bytes / (ms * 1e-3) / 1e9, ms, "K+V F32 bytes read once");
         }
@@ -156,7 +152,7 @@ public final class KernelRoofline {
                 "v", randomF32(arena, 8, b * s, h * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
-            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            double ms = medianMs(dev, () -> launchNodes(ex, null));
             double flops = 4.0 * b * h * (double) s * s * d / 2;
             emit("prefill_attention_f32_causal_b4_h32_s4096_d128", device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
         }
@@ -171,23 +167,14 @@ public final class KernelRoofline {
         Map<String, HostTensor> in = Map.of("x", HostTensor.allocate(arena, DType.F32, rows, cols));
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
-            double ms = medianMs(dev, () -> launchNodes(dev, ex, graph, null));
+            double ms = medianMs(dev, () -> launchNodes(ex, null));
             emit("scale_f32_1GiB", device, "GB/s", 2.0 * rows * cols * Float.BYTES / (ms * 1e-3) / 1e9, ms, "read+write bytes");
         }
     }
 
     /** Launches every node of an executor's graph again, without re-writing its inputs: kernels only. */
-    static void launchNodes(ComputeDevice dev, GraphExecutor ex, Graph g, KvStorage kv) {
-        for (Node n : g.nodes()) {
-            dev.launch(n.op(), new Bindings() {
-                public BufferView view(Tensor t) { return ex.view(t); }
-                public BufferView out() { return ex.view(n.out()); }
-                public KvStorage kv() {
-                    if (kv == null) throw new IllegalStateException("no KV cache");
-                    return kv;
-                }
-            });
-        }
+    static void launchNodes(GraphExecutor ex, KvCache kv) {
+        for (int i = 0; i < ex.graph().nodes().size(); i++) ex.launchNode(i, kv);
     }
 
     static double relErr(HostTensor a, HostTensor b) {

@@ -36,6 +36,7 @@ public final class OpenClDevice implements ComputeDevice {
     static final List<String> PROGRAMS = List.of("embedding", "matmul", "rms_norm", "layer_norm", "rope", "attention", "softmax",
             "activate", "gated_activate", "add", "scale", "argmax");
     private static final long CONVERT_CHUNK = 1L << 24;
+    private static final String COMMON = "strata_common";
 
     private final ClPlatforms.ClDeviceInfo info;
     private final ClCheck check;
@@ -60,14 +61,18 @@ public final class OpenClDevice implements ComputeDevice {
         dummy = allocate(256, "dummy argument");
     }
 
-    private long build(String name) {
-        String source;
+    private static String source(String name) {
         try (InputStream in = OpenClDevice.class.getResourceAsStream("/dev/strata/opencl/kernels/" + name + ".cl")) {
             if (in == null) throw new BackendException("OpenCL kernel source " + name + ".cl is missing from the jar");
-            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Builds one kernel file, with the shared prelude (strata_common.cl) in front of it. */
+    private long build(String name) {
+        String source = source(COMMON) + "\n" + source(name);
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             long program = CL10.clCreateProgramWithSource(context, source, err);

@@ -69,7 +69,7 @@ public final class Evaluator {
         for (int step = 0; step < n; step++) {
             for (int b = 0; b < batch; b++) {
                 MemorySegment row = genLogits.data().asSlice(((long) b * n + step) * rowBytes, rowBytes);
-                next[b] = argmax(row, vocab);
+                next[b] = Sampler.argmax(row.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
                 ids.data().setAtIndex(HostTensor.I64, (long) b * (seq + n) + seq + step, next[b]);
             }
             if (step == n - 1) break;
@@ -84,19 +84,6 @@ public final class Evaluator {
         }
         out.put("generated_ids", ids);
         out.put("generated_logits", genLogits);
-    }
-
-    private static int argmax(MemorySegment row, int n) {
-        int best = 0;
-        float bv = row.getAtIndex(HostTensor.F32, 0);
-        for (int i = 1; i < n; i++) {
-            float v = row.getAtIndex(HostTensor.F32, i);
-            if (v > bv) {
-                bv = v;
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static void checkUnpadded(HostTensor mask, int batch, int seq) {

@@ -2,23 +2,6 @@
 // act: 0 SILU, 1 GELU_ERF (erf), 2 GELU_TANH, 3 RELU, same formulas as activate.cl. Math in
 // double when the device has cl_khr_fp64 (as the CPU reference), else float; stored as float.
 // Launch: global rows*cols (any local size); grid-stride loop, so any global size is correct.
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#define RC(x) x
-#else
-typedef float real;
-#define RC(x) x##f
-#endif
-
-static real strata_act(real x, int act) {
-    switch (act) {
-        case 0: return x / ((real) 1 + exp(-x));
-        case 1: return RC(0.5) * x * ((real) 1 + erf(x / sqrt(RC(2.0))));
-        case 2: return RC(0.5) * x * ((real) 1 + tanh(RC(0.79788456080286535588) * (x + RC(0.044715) * x * x * x)));
-        default: return (x > (real) 0 || isnan(x)) ? x : (real) 0; // Math.max(0, x): NaN propagates
-    }
-}
 
 __kernel void gated_activate(__global const float* g, int gOff, int gStride,
                              __global const float* u, int uOff, int uStride,

@@ -3,26 +3,8 @@
 // Statistics accumulate in double when the device has cl_khr_fp64, else float.
 // Launch: local 256, global rows*256; work-group r normalises row r with local-memory tree
 // reductions (local size must be a power of two, at most 256).
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#else
-typedef float real;
-#endif
 
 #define NORM_WG 256
-
-static real strata_block_sum(__local real* red, real v, int lid, int ls) {
-    red[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = ls >> 1; s > 0; s >>= 1) {
-        if (lid < s) red[lid] += red[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const real total = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE); // red is reused by the next reduction
-    return total;
-}
 
 __kernel void layer_norm(__global const float* x, int xOff, int xStride,
                          __global const float* w, int wOff,

@@ -2,12 +2,6 @@
 // Statistics accumulate in double when the device has cl_khr_fp64 (as the CPU reference), else
 // float. Launch: local 256, global rows*256; work-group r normalises row r with a local-memory
 // tree reduction (local size must be a power of two, at most 256).
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#else
-typedef float real;
-#endif
 
 #define NORM_WG 256
 
@@ -25,12 +19,6 @@ __kernel void rms_norm(__global const float* x, int xOff, int xStride,
         const real v = (real) xr[c];
         ss += v * v;
     }
-    red[lid] = ss;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = ls >> 1; s > 0; s >>= 1) {
-        if (lid < s) red[lid] += red[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const real inv = (real) 1 / sqrt(red[0] / (real) cols + (real) eps);
+    const real inv = (real) 1 / sqrt(strata_block_sum(red, ss, lid, ls) / (real) cols + (real) eps);
     for (int c = lid; c < cols; c += ls) orow[c] = (float) ((real) xr[c] * inv * (real) w[wOff + c]);
 }

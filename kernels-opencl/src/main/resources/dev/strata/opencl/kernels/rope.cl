@@ -5,12 +5,6 @@
 // once per (row, i) and shared by all heads. Safe in place (x == out): each pair is read and
 // written by the same work-item.
 // Launch: local 64, global rows*64; work-group r handles row r.
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#else
-typedef float real;
-#endif
 
 __kernel void rope(__global const float* x, int xOff, int xStride,
                    __global const int* pos, int posOff,

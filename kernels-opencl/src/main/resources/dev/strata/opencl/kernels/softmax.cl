@@ -2,12 +2,6 @@
 // Math in double when the device has cl_khr_fp64 (as the CPU reference), else float.
 // Launch: local 256, global rows*256; work-group r handles row r with local-memory tree
 // reductions for the max and the sum (local size must be a power of two, at most 256).
-#ifdef cl_khr_fp64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
-#else
-typedef float real;
-#endif
 
 #define SOFTMAX_WG 256
 
