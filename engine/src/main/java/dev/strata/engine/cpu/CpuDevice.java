@@ -72,8 +72,8 @@ public final class CpuDevice implements ComputeDevice {
                 else AttentionCpu.fast(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, a.spec(), kv, out, par);
             }
             case Softmax s -> ElementwiseCpu.softmax(m(b, s.x()), out, par);
-            case Activate a -> ElementwiseCpu.activate(m(b, a.x()), a.act(), out, par);
-            case GatedActivate g -> ElementwiseCpu.gated(m(b, g.gate()), m(b, g.up()), g.act(), out, par);
+            case Activate a -> ElementwiseCpu.activate(m(b, a.x()), a.act(), reference, out, par);
+            case GatedActivate g -> ElementwiseCpu.gated(m(b, g.gate()), m(b, g.up()), g.act(), reference, out, par);
             case Add a -> ElementwiseCpu.add(m(b, a.a()), m(b, a.b()), out, par);
             case Scale s -> ElementwiseCpu.scale(m(b, s.x()), s.factor(), out, par);
             case Argmax a -> ElementwiseCpu.argmax(m(b, a.x()), out);

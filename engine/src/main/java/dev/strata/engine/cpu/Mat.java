@@ -1,5 +1,7 @@
 // Element access to a BufferView in host memory: the CPU kernels' view of a matrix.
-// get() converts any stored float dtype to float; F32 views are read directly.
+// get() converts any stored float dtype to float; F32 views are read directly. readRow and
+// writeRow move a whole row to or from a float[] (a bulk copy for F32), so row-wise kernels
+// run their loops over plain arrays.
 package dev.strata.engine.cpu;
 
 import dev.strata.engine.backend.BufferView;
@@ -22,6 +24,18 @@ public record Mat(MemorySegment seg, long offset, int rows, int cols, int stride
     public float get(int r, int c) { return load(seg, dtype, index(r, c)); }
 
     public void set(int r, int c, float v) { seg.setAtIndex(FLOAT, index(r, c), v); }
+
+    /** buf[0, cols) = row r as float. */
+    public float[] readRow(int r, float[] buf) {
+        if (dtype == DType.F32) MemorySegment.copy(seg, FLOAT, index(r, 0) * Float.BYTES, buf, 0, cols);
+        else for (int c = 0; c < cols; c++) buf[c] = get(r, c);
+        return buf;
+    }
+
+    /** Row r = buf[0, cols); the view must be F32 (kernel outputs are). */
+    public void writeRow(int r, float[] buf) {
+        MemorySegment.copy(buf, 0, seg, FLOAT, index(r, 0) * Float.BYTES, cols);
+    }
 
     public int getInt(int r, int c) { return seg.getAtIndex(I, index(r, c)); }
 

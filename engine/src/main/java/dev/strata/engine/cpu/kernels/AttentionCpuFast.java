@@ -3,6 +3,10 @@
 // loaded once per four keys), the block max rescales the running sum once, exp is vectorised, then
 // p·v accumulates over headDim. Parallel over (sequence, head) and, when those are fewer than
 // about four tasks per thread (long prefill of one sequence), over query-row ranges as well.
+// Ops with at least TRANSPOSE_MIN_ROWS query rows per sequence (prefill, encoders) first copy
+// each task's keys transposed ([headDim][keys]), so scores come L keys at a time from
+// broadcast-q FMAs with no horizontal sums; the choice depends on the op only, never on the
+// thread count, so results do not either.
 package dev.strata.engine.cpu.kernels;
 
 import static dev.strata.engine.cpu.simd.Lanes.F;
@@ -25,9 +29,30 @@ final class AttentionCpuFast {
     /** Parallel tasks wanted per thread before query rows are split too. */
     private static final int TASKS_PER_THREAD = 4;
 
-    /** Per-worker buffers: scaled query, output accumulator, block scores. */
-    private record Scratch(float[] q, float[] acc, float[] scores) {
-        Scratch(int headDim) { this(new float[headDim], new float[headDim], new float[KEY_BLOCK]); }
+    /** Query rows per sequence from which keys are transposed once per task. */
+    static final int TRANSPOSE_MIN_ROWS = 8;
+
+    /** Per-worker buffers: scaled query, output accumulator, block scores, transposed keys. */
+    private static final class Scratch {
+        final float[] q, acc, scores = new float[KEY_BLOCK];
+        float[] keysT = new float[0];
+        int keyCols;
+
+        Scratch(int headDim) {
+            q = new float[headDim];
+            acc = new float[headDim];
+        }
+
+        /** keysT[d·keyCols + j] = K[j][kvHead·hd + d] for j < n. */
+        void transpose(AttentionCpu.KeyValues kvb, int kvh, int hd, int n) {
+            keyCols = (n + L - 1) / L * L;
+            if (keysT.length < hd * keyCols) keysT = new float[hd * keyCols];
+            MemorySegment ks = kvb.k();
+            for (int j = 0; j < n; j++) {
+                long k0 = kvb.key(j, kvh, hd);
+                for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = Lanes.f32At(ks, k0 + d);
+            }
+        }
     }
 
     static void attend(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
@@ -40,22 +65,26 @@ final class AttentionCpuFast {
             Scratch scratch = new Scratch(s.headDim());
             for (int t = from; t < to; t++) {
                 int task = t / splits, part = t % splits, b = task / s.heads(), h = task % s.heads();
-                int i1 = Math.min(s.seqLen(), (part + 1) * rowsPer);
-                for (int i = part * rowsPer; i < i1; i++) query(q, b, h, i, kvs[b], mask, s, out, scratch);
+                int i0 = part * rowsPer, i1 = Math.min(s.seqLen(), (part + 1) * rowsPer);
+                boolean transposed = s.seqLen() >= TRANSPOSE_MIN_ROWS;
+                if (transposed && i1 > i0) scratch.transpose(kvs[b], h / s.groupSize(), s.headDim(), AttentionCpu.visible(s, kvs[b], i1 - 1));
+                for (int i = i0; i < i1; i++) query(q, b, h, i, kvs[b], mask, s, out, scratch, transposed);
             }
         });
     }
 
     /** out row (b, i), head h = softmax(q·Kᵀ·scale + mask) · V over the keys query i sees. */
-    private static void query(Mat q, int b, int h, int i, AttentionCpu.KeyValues kvb, Mat mask, AttentionSpec s, Mat out, Scratch w) {
+    private static void query(Mat q, int b, int h, int i, AttentionCpu.KeyValues kvb, Mat mask, AttentionSpec s, Mat out, Scratch w,
+                              boolean transposed) {
         int hd = s.headDim(), kvh = h / s.groupSize(), r = b * s.seqLen() + i, n = AttentionCpu.visible(s, kvb, i);
-        float[] qv = w.q(), acc = w.acc(), sc = w.scores();
+        float[] qv = w.q, acc = w.acc, sc = w.scores;
         for (int d = 0; d < hd; d++) qv[d] = q.get(r, h * hd + d) * s.scale();
         Arrays.fill(acc, 0f);
         float max = Float.NEGATIVE_INFINITY, sum = 0;
         for (int j0 = 0; j0 < n; j0 += KEY_BLOCK) {
             int jn = Math.min(KEY_BLOCK, n - j0);
-            scores(qv, kvb, kvh, hd, j0, jn, sc);
+            if (transposed) scoresTransposed(qv, w.keysT, w.keyCols, hd, j0, jn, sc);
+            else scores(qv, kvb, kvh, hd, j0, jn, sc);
             float blockMax = Float.NEGATIVE_INFINITY;
             for (int jj = 0; jj < jn; jj++) {
                 if (mask != null && j0 + jj < mask.cols()) sc[jj] += mask.get(b, j0 + jj);
@@ -77,6 +106,16 @@ final class AttentionCpuFast {
             }
         }
         store(acc, sum == 0 ? 0f : 1f / sum, out.seg(), out.index(r, h * hd), hd);
+    }
+
+    /** sc[jj] = qv · K[j0 + jj] for jj < jn from keysT: L keys per vector, summed over d in order. */
+    private static void scoresTransposed(float[] qv, float[] keysT, int keyCols, int hd, int j0, int jn, float[] sc) {
+        for (int jj = 0; jj < jn; jj += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int d = 0; d < hd; d++) a = FloatVector.fromArray(F, keysT, d * keyCols + j0 + jj).fma(FloatVector.broadcast(F, qv[d]), a);
+            if (jj + L <= jn) a.intoArray(sc, jj);
+            else a.intoArray(sc, jj, F.indexInRange(0, jn - jj));
+        }
     }
 
     /** sc[jj] = qv · K[j0 + jj] for jj < jn, four keys per pass over qv. */

@@ -1,5 +1,6 @@
 // CPU elementwise ops: activation, gated activation, add (with row broadcast), scale, softmax,
-// embedding gather and argmax. Math in double, results stored as float.
+// embedding gather and argmax. Math in double, results stored as float; activations take the
+// exact erf in reference mode and the tabulated one (Erf.fast) in fast mode.
 package dev.strata.engine.cpu.kernels;
 
 import dev.strata.engine.cpu.CpuParallel;
@@ -9,26 +10,42 @@ import dev.strata.engine.ops.Activation;
 public final class ElementwiseCpu {
     private ElementwiseCpu() {}
 
-    public static void activate(Mat x, Activation act, Mat out, CpuParallel par) {
+    public static void activate(Mat x, Activation act, boolean reference, Mat out, CpuParallel par) {
         par.forRange(x.rows(), 1, (from, to) -> {
-            for (int r = from; r < to; r++)
-                for (int c = 0; c < x.cols(); c++) out.set(r, c, (float) act.apply(x.get(r, c)));
+            float[] row = new float[x.cols()];
+            for (int r = from; r < to; r++) {
+                x.readRow(r, row);
+                for (int c = 0; c < row.length; c++) row[c] = (float) apply(act, reference, row[c]);
+                out.writeRow(r, row);
+            }
         });
     }
 
-    public static void gated(Mat gate, Mat up, Activation act, Mat out, CpuParallel par) {
+    public static void gated(Mat gate, Mat up, Activation act, boolean reference, Mat out, CpuParallel par) {
         par.forRange(gate.rows(), 1, (from, to) -> {
-            for (int r = from; r < to; r++)
-                for (int c = 0; c < gate.cols(); c++) out.set(r, c, (float) (act.apply(gate.get(r, c)) * up.get(r, c)));
+            float[] g = new float[gate.cols()], u = new float[gate.cols()];
+            for (int r = from; r < to; r++) {
+                gate.readRow(r, g);
+                up.readRow(r, u);
+                for (int c = 0; c < g.length; c++) g[c] = (float) (apply(act, reference, g[c]) * u[c]);
+                out.writeRow(r, g);
+            }
         });
+    }
+
+    private static double apply(Activation act, boolean reference, double x) {
+        return reference ? act.apply(x) : act.applyFast(x);
     }
 
     public static void add(Mat a, Mat b, Mat out, CpuParallel par) {
         boolean broadcast = b.rows() == 1 && a.rows() != 1;
         par.forRange(a.rows(), 1, (from, to) -> {
+            float[] ar = new float[a.cols()], bv = new float[a.cols()];
             for (int r = from; r < to; r++) {
-                int br = broadcast ? 0 : r;
-                for (int c = 0; c < a.cols(); c++) out.set(r, c, a.get(r, c) + b.get(br, c));
+                a.readRow(r, ar);
+                b.readRow(broadcast ? 0 : r, bv);
+                for (int c = 0; c < ar.length; c++) ar[c] += bv[c];
+                out.writeRow(r, ar);
             }
         });
     }

@@ -9,20 +9,39 @@ import dev.strata.engine.ops.WeightLayout;
 public final class MatMulCpu {
     private MatMulCpu() {}
 
-    /** Weight element for output column j and reduction index kk, whatever the layout. */
-    static float weight(Mat w, WeightLayout layout, int j, int kk) {
-        return layout == WeightLayout.OUT_IN ? w.get(j, kk) : w.get(kk, j);
-    }
-
+    /**
+     * Each output sums bias, then x[i, kk]·W(j, kk) for kk ascending, in double. x and one W row at a
+     * time are first copied to float arrays (one dtype decode per element, sequential reads); IN_OUT
+     * weights are walked row by row (kk outer) with every output's partial sum kept, so the order of
+     * each sum is the same for both layouts.
+     */
     public static void reference(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out) {
         int m = x.rows(), k = x.cols(), n = out.cols();
-        for (int i = 0; i < m; i++) {
+        float[] xs = new float[m * k];
+        for (int i = 0; i < m; i++) for (int kk = 0; kk < k; kk++) xs[i * k + kk] = x.get(i, kk);
+        double[] acc = new double[m * n];
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) acc[i * n + j] = bias == null ? 0 : bias.get(0, j);
+        if (layout == WeightLayout.OUT_IN) {
+            float[] row = new float[k];
             for (int j = 0; j < n; j++) {
-                double acc = bias == null ? 0 : bias.get(0, j);
-                for (int kk = 0; kk < k; kk++) acc += (double) x.get(i, kk) * weight(w, layout, j, kk);
-                out.set(i, j, (float) acc);
+                for (int kk = 0; kk < k; kk++) row[kk] = w.get(j, kk);
+                for (int i = 0; i < m; i++) {
+                    double a = acc[i * n + j];
+                    for (int kk = 0; kk < k; kk++) a += (double) xs[i * k + kk] * row[kk];
+                    acc[i * n + j] = a;
+                }
+            }
+        } else {
+            float[] row = new float[n];
+            for (int kk = 0; kk < k; kk++) {
+                for (int j = 0; j < n; j++) row[j] = w.get(kk, j);
+                for (int i = 0; i < m; i++) {
+                    double xv = xs[i * k + kk];
+                    for (int j = 0; j < n; j++) acc[i * n + j] += xv * row[j];
+                }
             }
         }
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) out.set(i, j, (float) acc[i * n + j]);
     }
 
     public static void fast(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out, CpuParallel par) {

@@ -2,8 +2,9 @@
 //  1. k == 0                → out = bias (nothing to reduce).
 //  2. m < GEMM_MIN_ROWS     → Gemv: decode shapes are bound by streaming W once; parallel over
 //                             output columns (OUT_IN: dot per column; IN_OUT: axpy over column blocks).
-//  3. otherwise             → Gemm: packed KC × NR panels reused by 4-row register tiles;
-//                             parallel over column strips, and over row groups when strips are few.
+//  3. otherwise             → Gemm: W packed into KC × NR panels once per call, row blocks of x
+//                             packed into 6-row tiles; parallel over row blocks (and column strips
+//                             when the blocks are few).
 // GEMM_MIN_ROWS = 32: at 768×768 on 2 cores (AVX2), Gemv beat Gemm up to 32 rows (F32 OUT_IN,
 // 16 rows: 783 vs 1170 µs; 32 rows: 1148 vs 2521 µs) and they were level at 64–128 rows on a
 // loaded machine; Gemm's scalar transposing pack for OUT_IN is what small m cannot amortise.
@@ -21,8 +22,6 @@ final class MatMulCpuFast {
 
     /** Rows of x from which the packed GEMM path beats streaming W once per 4 rows. */
     static final int GEMM_MIN_ROWS = 32;
-    /** Rows per parallel task when the columns alone give too few tasks. */
-    private static final int ROW_GROUP = 64;
     /** Columns per task at least (OUT_IN decode). */
     private static final int COLUMN_GRAIN = 16;
     /** Vectors of columns per task at least (IN_OUT decode). */
@@ -38,17 +37,7 @@ final class MatMulCpuFast {
             int vectors = (n + Lanes.L - 1) / Lanes.L;
             par.forRange(vectors, VECTOR_GRAIN, (from, to) -> Gemv.inOut(x, w, bias, out, from * Lanes.L, Math.min(n, to * Lanes.L)));
         } else {
-            int strips = (n + Gemm.NR - 1) / Gemm.NR;
-            int groups = strips >= 2 * par.threads() ? 1 : (m + ROW_GROUP - 1) / ROW_GROUP;
-            int rowsPer = (m + groups - 1) / groups;
-            boolean outIn = layout == WeightLayout.OUT_IN;
-            par.forRange(strips * groups, 1, (from, to) -> {
-                float[] scratch = Gemm.scratch();
-                for (int t = from; t < to; t++) {
-                    int strip = t / groups, g = t % groups;
-                    Gemm.tile(x, w, outIn, bias, out, strip * Gemm.NR, g * rowsPer, Math.min(m, (g + 1) * rowsPer), scratch);
-                }
-            });
+            Gemm.matmul(x, w, layout == WeightLayout.OUT_IN, bias, out, par);
         }
     }
 }

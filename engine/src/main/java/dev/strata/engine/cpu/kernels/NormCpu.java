@@ -10,35 +10,37 @@ public final class NormCpu {
 
     public static void rms(Mat x, Mat w, float eps, Mat out, CpuParallel par) {
         int d = x.cols();
+        float[] wr = w.readRow(0, new float[d]);
         par.forRange(x.rows(), 1, (from, to) -> {
+            float[] row = new float[d];
             for (int r = from; r < to; r++) {
+                x.readRow(r, row);
                 double ss = 0;
-                for (int c = 0; c < d; c++) {
-                    double v = x.get(r, c);
-                    ss += v * v;
-                }
+                for (int c = 0; c < d; c++) ss += (double) row[c] * row[c];
                 double inv = 1.0 / Math.sqrt(ss / d + eps);
-                for (int c = 0; c < d; c++) out.set(r, c, (float) (x.get(r, c) * inv * w.get(0, c)));
+                for (int c = 0; c < d; c++) row[c] = (float) (row[c] * inv * wr[c]);
+                out.writeRow(r, row);
             }
         });
     }
 
     public static void layer(Mat x, Mat w, Mat b, float eps, Mat out, CpuParallel par) {
         int d = x.cols();
+        float[] wr = w.readRow(0, new float[d]), br = b == null ? new float[d] : b.readRow(0, new float[d]);
         par.forRange(x.rows(), 1, (from, to) -> {
+            float[] row = new float[d];
             for (int r = from; r < to; r++) {
+                x.readRow(r, row);
                 double sum = 0;
-                for (int c = 0; c < d; c++) sum += x.get(r, c);
+                for (int c = 0; c < d; c++) sum += row[c];
                 double mean = sum / d, var = 0;
                 for (int c = 0; c < d; c++) {
-                    double dv = x.get(r, c) - mean;
+                    double dv = row[c] - mean;
                     var += dv * dv;
                 }
                 double inv = 1.0 / Math.sqrt(var / d + eps);
-                for (int c = 0; c < d; c++) {
-                    double y = (x.get(r, c) - mean) * inv * w.get(0, c) + (b == null ? 0 : b.get(0, c));
-                    out.set(r, c, (float) y);
-                }
+                for (int c = 0; c < d; c++) row[c] = (float) ((row[c] - mean) * inv * wr[c] + br[c]);
+                out.writeRow(r, row);
             }
         });
     }

@@ -1,15 +1,20 @@
-// Prefill-shaped matmul (many rows of x), BLIS-style: a KC × NR panel of W (NR = 2 vectors of
-// output columns) is packed to F32 in L1 — converting F16/BF16 and transposing OUT_IN once per
-// panel — then reused by every 4-row micro-kernel: 4 × 2 vector accumulators, per k step two
-// panel loads and four x broadcasts for eight FMAs, no horizontal reductions.
+// Prefill-shaped matmul (many rows of x), BLIS-style. W is packed once per call into KC × NR
+// panels (NR = 2 vectors of output columns, converted to F32 and, for OUT_IN, transposed), in
+// parallel over column strips. Then each task takes a block of MC rows of x: per KC slice it
+// packs those rows into 4-row tiles (zero-padded, L2-resident) and runs the 4 × NR register
+// micro-kernel against every panel — 8 vector accumulators, per k step two panel loads and four
+// broadcasts for eight FMAs, no horizontal reductions. (6 × NR, BLIS's AVX2 shape, measured
+// 2× slower here: C2 spills its 12 accumulators; 4 × NR ran at ~90 GFLOP/s on one core.) Each
+// output element is summed by one task in a fixed order, so results do not depend on the
+// thread count.
 package dev.strata.engine.cpu.simd;
 
 import static dev.strata.engine.cpu.simd.Lanes.F;
 import static dev.strata.engine.cpu.simd.Lanes.L;
 
+import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -18,97 +23,120 @@ public final class Gemm {
 
     /** Output columns per strip (one packed panel): two vectors. */
     public static final int NR = 2 * L;
-    /** Rows per micro-kernel call. */
+    /** Rows per micro-kernel tile. */
     private static final int MR = 4;
+    /** Rows per task block: 32 tiles; the packed block (MC × KC floats, 128 KiB) stays in L2. */
+    private static final int MC = 32 * MR;
     /** Reduction depth per panel: KC × NR floats = 16 KiB with AVX2, an L1-resident panel. */
     private static final int KC = 256;
 
-    /** Scratch a worker reuses across tiles: the packed panel and the strip's bias. */
-    public static float[] scratch() { return new float[KC * NR + NR]; }
-
-    /**
-     * out[i0..i1, j0..j0+NR) = x[i0..i1, :] · W[:, j0..j0+NR) + bias, columns past out.cols()
-     * left untouched. outIn: W is [n, k] (else [k, n]).
-     */
-    public static void tile(Mat x, Mat w, boolean outIn, Mat bias, Mat out, int j0, int i0, int i1, float[] scratch) {
-        int k = x.cols(), nc = Math.min(NR, out.cols() - j0), kind = Lanes.kind(w.dtype());
-        int bOff = KC * NR;
-        for (int c = 0; c < NR; c++) scratch[bOff + c] = c < nc ? Gemv.biasAt(bias, j0 + c) : 0f;
-        FloatVector bias0 = FloatVector.fromArray(F, scratch, bOff), bias1 = FloatVector.fromArray(F, scratch, bOff + L);
-        MemorySegment xs = x.seg(), os = out.seg();
-        for (int kb = 0; kb < k; kb += KC) {
-            int kc = Math.min(KC, k - kb);
-            pack(w, kind, outIn, j0, nc, kb, kc, scratch);
-            boolean first = kb == 0;
-            FloatVector b0 = first ? bias0 : null, b1 = first ? bias1 : null;
-            int i = i0;
-            for (; i + MR <= i1; i += MR) micro4(xs, x.index(i, kb), x.stride(), kc, scratch, os, out.index(i, j0), out.stride(), nc, b0, b1);
-            for (; i < i1; i++) micro1(xs, x.index(i, kb), kc, scratch, os, out.index(i, j0), nc, b0, b1);
-        }
+    /** out[m, n] = x[m, k] · W + bias. outIn: W is [n, k] (else [k, n]); any float dtype. */
+    public static void matmul(Mat x, Mat w, boolean outIn, Mat bias, Mat out, CpuParallel par) {
+        int m = x.rows(), k = x.cols(), n = out.cols();
+        int strips = (n + NR - 1) / NR, kBlocks = (k + KC - 1) / KC;
+        float[] packed = new float[strips * NR * k];
+        float[] biasRow = new float[strips * NR];
+        for (int j = 0; j < n; j++) biasRow[j] = Gemv.biasAt(bias, j);
+        int kind = Lanes.kind(w.dtype());
+        par.forRange(strips, 1, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int kb = 0; kb < kBlocks; kb++) packW(w, kind, outIn, s, n, kb, k, strips, packed);
+            }
+        });
+        int blocks = (m + MC - 1) / MC;
+        int stripGroups = Math.min(strips, Math.max(1, (2 * par.threads() + blocks - 1) / blocks));
+        int stripsPer = (strips + stripGroups - 1) / stripGroups;
+        par.forRange(blocks * stripGroups, 1, (from, to) -> {
+            float[] a = new float[MC * KC];
+            for (int t = from; t < to; t++) {
+                int blk = t / stripGroups, sg = t % stripGroups;
+                int i0 = blk * MC, rows = Math.min(MC, m - i0);
+                int s0 = sg * stripsPer, s1 = Math.min(strips, s0 + stripsPer);
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int kc = Math.min(KC, k - kb * KC);
+                    packX(x, i0, rows, kb * KC, kc, a);
+                    for (int s = s0; s < s1; s++) {
+                        int panel = kb * KC * strips * NR + s * kc * NR, j0 = s * NR, nc = Math.min(NR, n - j0);
+                        for (int r = 0; r < rows; r += MR) {
+                            micro(a, r * kc, packed, panel, kc, out.seg(), out.index(i0 + r, j0), out.stride(), Math.min(MR, rows - r), nc,
+                                    kb == 0 ? biasRow : null, j0);
+                        }
+                    }
+                }
+            }
+        });
     }
 
-    /** panel[kk·NR + c] = W(column j0 + c, reduction kb + kk) as F32, zero for c ≥ nc. */
-    private static void pack(Mat w, int kind, boolean outIn, int j0, int nc, int kb, int kc, float[] panel) {
+    /** Panel (strip s, slice kb): packed[base + kk·NR + c] = W(column s·NR + c, reduction kb·KC + kk) as F32, 0 past n. */
+    private static void packW(Mat w, int kind, boolean outIn, int s, int n, int kb, int k, int strips, float[] packed) {
+        int kc = Math.min(KC, k - kb * KC), k0 = kb * KC, j0 = s * NR, nc = Math.min(NR, n - j0);
+        int base = kb * KC * strips * NR + s * kc * NR;
         MemorySegment ws = w.seg();
         if (outIn) {
             for (int c = 0; c < nc; c++) {
-                long wb = w.index(j0 + c, kb);
-                for (int kk = 0, p = c; kk < kc; kk++, p += NR) panel[p] = Lanes.scalar(kind, ws, wb + kk);
+                long wb = w.index(j0 + c, k0);
+                for (int kk = 0, p = base + c; kk < kc; kk++, p += NR) packed[p] = Lanes.scalar(kind, ws, wb + kk);
+            }
+        } else if (nc == NR) {
+            for (int kk = 0; kk < kc; kk++) {
+                long wr = w.index(k0 + kk, j0);
+                Lanes.load(kind, ws, wr).intoArray(packed, base + kk * NR);
+                Lanes.load(kind, ws, wr + L).intoArray(packed, base + kk * NR + L);
             }
         } else {
             for (int kk = 0; kk < kc; kk++) {
-                long wr = w.index(kb + kk, j0);
-                int p = kk * NR;
-                if (nc == NR) {
-                    Lanes.load(kind, ws, wr).intoArray(panel, p);
-                    Lanes.load(kind, ws, wr + L).intoArray(panel, p + L);
-                } else {
-                    for (int c = 0; c < nc; c++) panel[p + c] = Lanes.scalar(kind, ws, wr + c);
-                }
+                long wr = w.index(k0 + kk, j0);
+                for (int c = 0; c < nc; c++) packed[base + kk * NR + c] = Lanes.scalar(kind, ws, wr + c);
             }
         }
-        if (nc < NR) {
-            for (int kk = 0; kk < kc; kk++) Arrays.fill(panel, kk * NR + nc, kk * NR + NR, 0f);
+    }
+
+    /** a[tile·MR·kc + kk·MR + r] = x(i0 + tile·MR + r, k0 + kk); rows past `rows` of the last tile are 0. */
+    private static void packX(Mat x, int i0, int rows, int k0, int kc, float[] a) {
+        MemorySegment xs = x.seg();
+        int tiles = (rows + MR - 1) / MR;
+        for (int t = 0; t < tiles; t++) {
+            int base = t * MR * kc;
+            for (int r = 0; r < MR; r++) {
+                int row = t * MR + r;
+                if (row >= rows) {
+                    for (int kk = 0; kk < kc; kk++) a[base + kk * MR + r] = 0f;
+                    continue;
+                }
+                long xi = x.index(i0 + row, k0);
+                for (int kk = 0; kk < kc; kk++) a[base + kk * MR + r] = Lanes.f32At(xs, xi + kk);
+            }
         }
     }
 
-    private static void micro4(MemorySegment xs, long x0, int xStride, int kc, float[] panel,
-                               MemorySegment os, long o0, int oStride, int nc, FloatVector b0, FloatVector b1) {
-        long x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+    /** One MR × NR tile over kc: out = acc + bias (bias != null: first slice) or out += acc; `rows`, `nc` clip the store. */
+    private static void micro(float[] a, int ao, float[] w, int wo, int kc, MemorySegment os, long o0, int oStride,
+                              int rows, int nc, float[] bias, int j0) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int kk = 0, p = 0; kk < kc; kk++, p += NR) {
-            FloatVector w0 = FloatVector.fromArray(F, panel, p), w1 = FloatVector.fromArray(F, panel, p + L);
-            FloatVector a = FloatVector.broadcast(F, Lanes.f32At(xs, x0 + kk));
-            c00 = a.fma(w0, c00);
-            c01 = a.fma(w1, c01);
-            a = FloatVector.broadcast(F, Lanes.f32At(xs, x1 + kk));
-            c10 = a.fma(w0, c10);
-            c11 = a.fma(w1, c11);
-            a = FloatVector.broadcast(F, Lanes.f32At(xs, x2 + kk));
-            c20 = a.fma(w0, c20);
-            c21 = a.fma(w1, c21);
-            a = FloatVector.broadcast(F, Lanes.f32At(xs, x3 + kk));
-            c30 = a.fma(w0, c30);
-            c31 = a.fma(w1, c31);
+        for (int kk = 0; kk < kc; kk++) {
+            int p = wo + kk * NR, q = ao + kk * MR;
+            FloatVector w0 = FloatVector.fromArray(F, w, p), w1 = FloatVector.fromArray(F, w, p + L);
+            FloatVector b = FloatVector.broadcast(F, a[q]);
+            c00 = b.fma(w0, c00);
+            c01 = b.fma(w1, c01);
+            b = FloatVector.broadcast(F, a[q + 1]);
+            c10 = b.fma(w0, c10);
+            c11 = b.fma(w1, c11);
+            b = FloatVector.broadcast(F, a[q + 2]);
+            c20 = b.fma(w0, c20);
+            c21 = b.fma(w1, c21);
+            b = FloatVector.broadcast(F, a[q + 3]);
+            c30 = b.fma(w0, c30);
+            c31 = b.fma(w1, c31);
         }
+        FloatVector b0 = bias == null ? null : FloatVector.fromArray(F, bias, j0), b1 = bias == null ? null : FloatVector.fromArray(F, bias, j0 + L);
         put(c00, c01, os, o0, nc, b0, b1);
-        put(c10, c11, os, o0 + oStride, nc, b0, b1);
-        put(c20, c21, os, o0 + 2 * (long) oStride, nc, b0, b1);
-        put(c30, c31, os, o0 + 3 * (long) oStride, nc, b0, b1);
+        if (rows > 1) put(c10, c11, os, o0 + oStride, nc, b0, b1);
+        if (rows > 2) put(c20, c21, os, o0 + 2L * oStride, nc, b0, b1);
+        if (rows > 3) put(c30, c31, os, o0 + 3L * oStride, nc, b0, b1);
     }
 
-    private static void micro1(MemorySegment xs, long x0, int kc, float[] panel,
-                               MemorySegment os, long o0, int nc, FloatVector b0, FloatVector b1) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0;
-        for (int kk = 0, p = 0; kk < kc; kk++, p += NR) {
-            FloatVector a = FloatVector.broadcast(F, Lanes.f32At(xs, x0 + kk));
-            c0 = a.fma(FloatVector.fromArray(F, panel, p), c0);
-            c1 = a.fma(FloatVector.fromArray(F, panel, p + L), c1);
-        }
-        put(c0, c1, os, o0, nc, b0, b1);
-    }
-
-    /** Writes lo|hi to out[o..o+nc): acc + bias on the first panel (b0 non-null), else out += acc. */
+    /** Writes lo|hi to out[o..o+nc): acc + bias on the first slice (b0 non-null), else out += acc. */
     private static void put(FloatVector lo, FloatVector hi, MemorySegment os, long o, int nc, FloatVector b0, FloatVector b1) {
         if (nc == NR) {
             Lanes.store(b0 != null ? lo.add(b0) : lo.add(Lanes.f32(os, o)), os, o);
