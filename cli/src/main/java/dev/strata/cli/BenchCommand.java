@@ -27,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Prompt processing (pp) and token generation (tg) speed, llama-bench style.")
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = EmbedBenchCommand.class,
+        description = "Prompt processing (pp) and token generation (tg) speed, llama-bench style; `bench embed` for embedding throughput.")
 final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin BackendOptionsMixin backend;

@@ -117,6 +117,18 @@ class CudaLaunchPlanTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} batch {1} seq {2} cublas {3}")
+    @CsvSource({"bert,2,9,true", "bert-classifier,3,17,false"})
+    void everyEncoderLaunchMatchesACompiledKernel(String model, int batch, int seq, boolean cublas) throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture(model))) {
+            Graph g = m.encoder().build(m, batch, seq, true);
+            FakeContext ctx = new FakeContext(g, cublas, new KvSpec(1, 1, 1, 1, 1));
+            List<Launch> launches = planAll(g, ctx);
+            assertFalse(launches.isEmpty());
+            for (Launch l : launches) if (l instanceof Launch.Kernel k) checkKernel(k);
+        }
+    }
+
     static void checkKernel(Launch.Kernel k) {
         assertTrue(k.gridY() <= 65535 && k.gridZ() <= 65535, k.function() + " grid y/z over 65535");
         assumeTrue(signatures != null, "CUDA kernels not built (no nvcc): signatures not checked");

@@ -17,7 +17,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 
 /** Name-to-tensor view over one or more open {@link SafetensorsFile}s, which it owns and closes. */
-public final class WeightSet implements AutoCloseable {
+public final class WeightSet implements WeightSource {
 
     public static final String INDEX_FILE = "model.safetensors.index.json";
     public static final String SINGLE_FILE = "model.safetensors";
@@ -126,23 +126,28 @@ public final class WeightSet implements AutoCloseable {
         return name;
     }
 
+    @Override
     public boolean contains(String name) {
         return byName.containsKey(name);
     }
 
+    @Override
     public TensorInfo info(String name) {
         return file(name).info(name);
     }
 
+    @Override
     public MemorySegment data(String name) {
         return file(name).data(name);
     }
 
     /** Tensor names: the index's weight_map order, or the single file's header order. */
+    @Override
     public Set<String> names() {
         return byName.keySet();
     }
 
+    @Override
     public long totalBytes() {
         long sum = 0;
         for (Map.Entry<String, SafetensorsFile> e : byName.entrySet()) {

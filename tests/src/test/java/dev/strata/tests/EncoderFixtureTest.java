@@ -22,7 +22,7 @@ class EncoderFixtureTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (Arguments backend : DecoderFixtureTest.backends()) {
+        for (Arguments backend : BackendCases.all()) {
             for (String model : List.of("bert", "bert-classifier")) out.add(Arguments.of(model, backend.get()[0], backend.get()[1]));
         }
         return out;

@@ -1,5 +1,7 @@
 // A model directory opened for inference: config, memory-mapped weights and the architecture
-// that builds its graphs (a decoder or an encoder). Closing it unmaps the weights.
+// that builds its graphs (a decoder or an encoder). Weights come from safetensors or, for BERT
+// encoders, from an ONNX export (model.onnx: initializers imported under HF names, Linear weights
+// read in their stored [in, out] layout). Closing it unmaps the weights.
 package dev.strata.engine.model;
 
 import dev.strata.engine.graph.WeightCatalog;
@@ -9,6 +11,8 @@ import dev.strata.loader.GenerationConfig;
 import dev.strata.loader.HfConfig;
 import dev.strata.loader.TensorInfo;
 import dev.strata.loader.WeightSet;
+import dev.strata.loader.WeightSource;
+import dev.strata.loader.onnx.BertOnnxWeights;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -17,13 +21,16 @@ import java.util.List;
 import java.util.Optional;
 
 public final class LoadedModel implements AutoCloseable, WeightCatalog {
+    /** The file name of an ONNX export inside a model directory. */
+    public static final String ONNX_FILE = "model.onnx";
+
     private final Path dir;
     private final HfConfig config;
-    private final WeightSet weights;
+    private final WeightSource weights;
     private final ModelDefinition definition;
     private final Optional<GenerationConfig> generation;
 
-    private LoadedModel(Path dir, HfConfig config, WeightSet weights, ModelDefinition definition, Optional<GenerationConfig> generation) {
+    private LoadedModel(Path dir, HfConfig config, WeightSource weights, ModelDefinition definition, Optional<GenerationConfig> generation) {
         this.dir = dir;
         this.config = config;
         this.weights = weights;
@@ -33,14 +40,38 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
 
     /** Opens a HF-format model directory (config.json + safetensors); throws naming what is wrong. */
     public static LoadedModel open(Path dir) throws IOException {
+        Path onnx = dir.resolve(ONNX_FILE);
+        if (Files.isRegularFile(onnx) && !Files.isRegularFile(dir.resolve(WeightSet.SINGLE_FILE)) && !Files.isRegularFile(dir.resolve(WeightSet.INDEX_FILE))) {
+            return openOnnx(dir, onnx);
+        }
         Path cfg = dir.resolve("config.json");
-        if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory");
+        if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory (config.json + safetensors) or a BERT ONNX export (" + ONNX_FILE + ")");
         HfConfig config = HfConfig.read(cfg);
         if (!config.modelType().equals("bert")) architecture(config);
         WeightSet ws = WeightSet.open(dir);
         try {
             ModelDefinition def = config.modelType().equals("bert") ? new Bert(config, catalog(ws), WeightLayout.OUT_IN) : architecture(config);
             return new LoadedModel(dir, config, ws, def, GenerationConfig.read(dir));
+        } catch (RuntimeException | IOException e) {
+            ws.close();
+            throw e;
+        }
+    }
+
+    /** A BERT-family ONNX export; config.json beside it wins, else the config is derived from the graph. */
+    private static LoadedModel openOnnx(Path dir, Path onnx) throws IOException {
+        BertOnnxWeights ws = BertOnnxWeights.open(onnx);
+        try {
+            Path cfg = dir.resolve("config.json");
+            HfConfig config;
+            if (Files.isRegularFile(cfg)) {
+                config = HfConfig.read(cfg);
+            } else {
+                int heads = ws.attentionHeads().orElseThrow(() -> new IOException(onnx + ": the graph does not reveal num_attention_heads; put a config.json beside it"));
+                config = HfConfig.parse(ws.configJson(heads));
+            }
+            if (!config.modelType().equals("bert")) throw new IOException(onnx + ": ONNX import supports BERT-family encoders; config says model_type '" + config.modelType() + "'");
+            return new LoadedModel(dir, config, ws, new Bert(config, catalog(ws), WeightLayout.IN_OUT), Optional.empty());
         } catch (RuntimeException | IOException e) {
             ws.close();
             throw e;
@@ -61,7 +92,7 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
 
     public HfConfig config() { return config; }
 
-    public WeightSet weights() { return weights; }
+    public WeightSource weights() { return weights; }
 
     /** A checkpoint tensor's (memory-mapped) bytes. */
     public MemorySegment tensorData(String name) { return weights.data(name); }
@@ -91,7 +122,7 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
 
     @Override public Entry find(String name) { return catalog(weights).find(name); }
 
-    private static WeightCatalog catalog(WeightSet weights) {
+    private static WeightCatalog catalog(WeightSource weights) {
         return name -> {
             if (!weights.contains(name)) return null;
             TensorInfo info = weights.info(name);

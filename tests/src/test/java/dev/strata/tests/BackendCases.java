@@ -1,0 +1,27 @@
+// The (backend, mode) pairs every model test runs on: the CPU in fast and reference mode and
+// every other available backend (OpenCL, CUDA) once in its default mode.
+package dev.strata.tests;
+
+import dev.strata.engine.backend.Backend;
+import dev.strata.engine.backend.Backends;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.provider.Arguments;
+
+public final class BackendCases {
+    private BackendCases() {}
+
+    public static List<Arguments> all() {
+        List<Arguments> out = new ArrayList<>();
+        for (Backend b : Backends.all()) {
+            if (!b.availability().available()) continue;
+            if (b.name().equals("cpu")) {
+                out.add(Arguments.of("cpu", "fast"));
+                out.add(Arguments.of("cpu", "reference"));
+            } else {
+                out.add(Arguments.of(b.name(), "default"));
+            }
+        }
+        return out;
+    }
+}
