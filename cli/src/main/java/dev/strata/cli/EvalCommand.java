@@ -1,10 +1,12 @@
 // `strata eval`: the fixed contract used by tests, hardware comparison and outside checks.
 // Reads input_ids (and attention_mask) from a safetensors file, writes F32 logits and
 // hidden_states.{i} (and with --generate N: generated_ids, generated_logits) to another.
+// Encoder-decoders also read decoder_input_ids and write encoder_/decoder_hidden_states.{i}.
 package dev.strata.cli;
 
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.runtime.EncoderDecoderEvaluator;
 import dev.strata.engine.runtime.Evaluator;
 import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
@@ -42,7 +44,12 @@ public final class EvalCommand implements Callable<Integer> {
             HostTensor mask = in.contains("attention_mask") ? readInteger(in, "attention_mask", arena) : null;
             Map<String, HostTensor> result;
             try (LoadedModel m = LoadedModel.open(model); ComputeDevice dev = backend.open()) {
-                result = Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+                if (m.isEncoderDecoder()) {
+                    HostTensor decoderIds = in.contains("decoder_input_ids") ? readInteger(in, "decoder_input_ids", arena) : null;
+                    result = EncoderDecoderEvaluator.evaluate(m, dev, ids, mask, decoderIds, generate, arena);
+                } else {
+                    result = Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+                }
             }
             Map<String, WritableTensor> w = new LinkedHashMap<>();
             result.forEach((name, t) -> w.put(name, new WritableTensor(SafetensorsDtype.valueOf(t.dtype().name()), t.shape(), t.data())));

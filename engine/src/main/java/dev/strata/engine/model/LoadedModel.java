@@ -19,13 +19,16 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
     private final HfConfig config;
     private final WeightSet weights;
     private final DecoderModel definition;
+    private final EncoderDecoderModel encoderDecoder;
     private final Optional<GenerationConfig> generation;
 
-    private LoadedModel(Path dir, HfConfig config, WeightSet weights, DecoderModel definition, Optional<GenerationConfig> generation) {
+    private LoadedModel(Path dir, HfConfig config, WeightSet weights, DecoderModel definition, EncoderDecoderModel encoderDecoder,
+                        Optional<GenerationConfig> generation) {
         this.dir = dir;
         this.config = config;
         this.weights = weights;
         this.definition = definition;
+        this.encoderDecoder = encoderDecoder;
         this.generation = generation;
     }
 
@@ -34,9 +37,10 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory");
         HfConfig config = HfConfig.read(cfg);
-        DecoderModel def = architecture(config);
+        DecoderModel def = config.isEncoderDecoder() ? null : architecture(config);
+        EncoderDecoderModel encDec = config.isEncoderDecoder() ? EncoderDecoderModel.forConfig(config) : null;
         WeightSet ws = WeightSet.open(dir);
-        return new LoadedModel(dir, config, ws, def, GenerationConfig.read(dir));
+        return new LoadedModel(dir, config, ws, def, encDec, GenerationConfig.read(dir));
     }
 
     /** The architecture for a config, or an error naming the model type and the supported ones. */
@@ -55,7 +59,18 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
 
     public WeightSet weights() { return weights; }
 
-    public DecoderModel definition() { return definition; }
+    public DecoderModel definition() {
+        if (definition == null) throw new IllegalArgumentException("model_type '" + config.modelType() + "' is an encoder-decoder, not a decoder-only model");
+        return definition;
+    }
+
+    public boolean isEncoderDecoder() { return encoderDecoder != null; }
+
+    /** The encoder-decoder architecture (T5, Marian); throws for decoder-only models. */
+    public EncoderDecoderModel encoderDecoder() {
+        if (encoderDecoder == null) throw new IllegalArgumentException("model_type '" + config.modelType() + "' is not an encoder-decoder");
+        return encoderDecoder;
+    }
 
     /** EOS ids: generation_config.json's when present, else config.json's. */
     public List<Integer> eosTokenIds() {
