@@ -1,6 +1,7 @@
 // `strata generate` and the Seq2SeqGenerator API on the encoder-decoder fixtures: the greedy ids
 // match transformers' generated_ids (sources given unpadded, one per row or as a ragged batch
-// padded by the API), and bad input fails with a message naming what was expected.
+// padded by the API), bad input fails with a message naming what was expected, and inspect
+// summarises an encoder-decoder config.
 package dev.strata.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -71,6 +72,13 @@ class GenerateCommandTest {
             Seq2SeqGenerator.Result r = new Seq2SeqGenerator(engine).generate(c.sources(), c.generated()[0].length - 1, false);
             assertArrayEquals(c.generated(), r.ids());
         }
+    }
+
+    @Test
+    void inspectDescribesAnEncoderDecoder() {
+        CliTest.Result r = CliTest.run("inspect", Fixtures.model("t5").toString(), "--limit", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(encoder-decoder): d_model 64, layers 2 encoder / 2 decoder") && r.out().contains("relative (32 buckets"), r.out());
     }
 
     @Test

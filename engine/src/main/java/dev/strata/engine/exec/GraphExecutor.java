@@ -34,6 +34,8 @@ public final class GraphExecutor implements AutoCloseable {
     private final DeviceBuffer arena;
     private final Map<Integer, DeviceBuffer> constants = new HashMap<>();
     private final BufferView[] views;
+    /** Tensors another executor computes, located by bind(). */
+    private final Map<String, Tensor> externals;
     private final Map<KvStorage, ComputeDevice.Replay> replays = new java.util.IdentityHashMap<>();
     private int eagerRuns;
     private boolean captureFailed;
@@ -72,6 +74,7 @@ public final class GraphExecutor implements AutoCloseable {
         if (!graph.inputs().isEmpty() && hi - lo > sum) throw new IllegalStateException("memory plan did not place the graph inputs side by side");
         this.inputStart = graph.inputs().isEmpty() ? 0 : lo;
         this.staging = graph.inputs().isEmpty() ? MemorySegment.NULL : stagingArena.allocate(hi - lo, 64);
+        this.externals = graph.externals();
         this.views = new BufferView[graph.tensors().size()];
         for (Tensor t : graph.tensors()) views[t.id()] = locate(t);
     }
@@ -86,8 +89,8 @@ public final class GraphExecutor implements AutoCloseable {
      * dropped when a binding moves, since their launches captured the old address.
      */
     public void bind(String name, BufferView where) {
-        Tensor t = graph.externals().get(name);
-        if (t == null) throw new IllegalArgumentException("graph has no external '" + name + "'; externals are " + graph.externals().keySet());
+        Tensor t = externals.get(name);
+        if (t == null) throw new IllegalArgumentException("graph has no external '" + name + "'; externals are " + externals.keySet());
         if (where.dtype() != t.dtype() || where.rows() != t.rows() || where.cols() != t.cols()) {
             throw new IllegalArgumentException("external '" + name + "' bound to " + where.dtype() + "[" + where.rows() + ", " + where.cols()
                     + "]; expected " + t.dtype() + t.shapeString());
@@ -100,7 +103,7 @@ public final class GraphExecutor implements AutoCloseable {
 
     /** Writes inputs (by graph input name) and enqueues every node. kv may be null for graphs without cached attention. */
     public void run(Map<String, HostTensor> inputs, KvCache kv) {
-        for (Tensor t : graph.externals().values()) {
+        for (Tensor t : externals.values()) {
             if (views[t.id()] == null) throw new IllegalStateException("external '" + t.source() + "' is not bound; call bind() before run()");
         }
         for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) {
