@@ -1,6 +1,7 @@
 // The `strata eval` computation for encoder-decoders (T5, Marian): the encoder over input_ids
 // (attention_mask marks padding), one teacher-forced decoder pass over decoder_input_ids, and
-// optionally N greedy KV-cached steps from the decoder start token. Outputs are host tensors named
+// optionally N greedy KV-cached steps from the decoder start token over the same encoder output
+// (the encoder runs once). Outputs are host tensors named
 // as in ../shared/fixtures: logits [b, t, vocab], encoder_last_hidden_state and
 // encoder_hidden_states.{i} [b, s, d], decoder_hidden_states.{i} [b, t, d], generated_ids
 // [b, 1+N] and generated_logits [b, N, vocab].
@@ -73,7 +74,7 @@ public final class EncoderDecoderEvaluator {
                 out.put("decoder_hidden_states." + i, h);
             }
             if (generate > 0) {
-                Seq2SeqGenerator.Result r = new Seq2SeqGenerator(engine).generate(src, lengths, srcLen, generate, true, false);
+                Seq2SeqGenerator.Result r = new Seq2SeqGenerator(engine).decode(generate, true, false);
                 HostTensor ids = HostTensor.allocate(arena, DType.I64, batch, generate + 1);
                 HostTensor genLogits = HostTensor.allocate(arena, DType.F32, batch, generate, vocab);
                 for (int b = 0; b < batch; b++) {

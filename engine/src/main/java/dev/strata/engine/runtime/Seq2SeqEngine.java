@@ -149,6 +149,12 @@ public final class Seq2SeqEngine implements AutoCloseable {
         return ex;
     }
 
+    /** Empties the decoder cache of the current request's sequences, keeping the encoder output (a new decode over the same sources). */
+    public void restartDecoder() {
+        encoder();
+        for (int b = 0; b < batch; b++) kv.reset(b);
+    }
+
     /** Sequences in the current request. */
     public int batch() { return batch; }
 

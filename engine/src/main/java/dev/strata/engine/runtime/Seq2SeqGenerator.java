@@ -43,13 +43,16 @@ public final class Seq2SeqGenerator {
      * lengths[b] real tokens). keepLogits also returns every step's logits.
      */
     public Result generate(int[] tokens, int[] lengths, int srcLen, int maxNewTokens, boolean keepLogits, boolean stopAtEos) {
-        if (maxNewTokens < 0) throw new IllegalArgumentException("max new tokens " + maxNewTokens + " must be >= 0");
-        int capacity = engine.kv().spec().capacity();
-        if (maxNewTokens > capacity) {
-            throw new IllegalArgumentException(maxNewTokens + " new tokens exceed the decoder cache of " + capacity + " tokens");
-        }
-        int batch = lengths.length, vocab = engine.config().vocabSize();
+        checkRoom(maxNewTokens);
         engine.encode(tokens, lengths, srcLen);
+        return decode(maxNewTokens, keepLogits, stopAtEos);
+    }
+
+    /** Greedy decoding over the sources the engine encoded last (its decoder cache is emptied first; the encoder does not run again). */
+    public Result decode(int maxNewTokens, boolean keepLogits, boolean stopAtEos) {
+        checkRoom(maxNewTokens);
+        engine.restartDecoder();
+        int batch = engine.batch(), vocab = engine.config().vocabSize();
         List<Integer> eos = engine.model().eosTokenIds();
         int pad = engine.config().padTokenId() == null ? 0 : engine.config().padTokenId();
         int[][] ids = new int[batch][1 + maxNewTokens];
@@ -83,5 +86,13 @@ public final class Seq2SeqGenerator {
             for (int b = 0; b < batch; b++) ids[b] = java.util.Arrays.copyOf(ids[b], 1 + produced);
         }
         return new Result(ids, logits);
+    }
+
+    private void checkRoom(int maxNewTokens) {
+        if (maxNewTokens < 0) throw new IllegalArgumentException("max new tokens " + maxNewTokens + " must be >= 0");
+        int capacity = engine.kv().spec().capacity();
+        if (maxNewTokens > capacity) {
+            throw new IllegalArgumentException(maxNewTokens + " new tokens exceed the decoder cache of " + capacity + " tokens");
+        }
     }
 }

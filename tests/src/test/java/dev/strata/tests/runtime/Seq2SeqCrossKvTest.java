@@ -3,7 +3,7 @@
 // decoder graphs contain no projection of the encoder output (they read the encoder executor's
 // memory as external tensors), and the only device→host transfers are one logits read per step.
 // Also: a second request on the same engine rebinds nothing (same shape bucket, same memory) and
-// reproduces the first request's ids.
+// reproduces the first request's ids, and decode() over the encoded sources runs no encoder work.
 package dev.strata.tests.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -92,6 +92,9 @@ class Seq2SeqCrossKvTest {
             dev.reads.clear();
             assertArrayEquals(first, gen.generate(sources, steps, false).ids(), "a second request reproduces the first");
             assertEquals(2L * layers, dev.matmulWeights.stream().filter(w -> cross.matcher(w).matches()).count());
+            dev.matmulWeights.clear();
+            assertArrayEquals(first, gen.decode(steps, false, false).ids(), "decoding again over the encoded sources");
+            assertEquals(0, dev.matmulWeights.stream().filter(w -> cross.matcher(w).matches()).count(), "decode() reuses the encoder output");
         }
     }
 }
