@@ -101,13 +101,14 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
     return t;
 }
 
-// Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU.
+// Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU, 4 TANH.
 // Float math with the precise libdevice functions (no fast-math); NaN propagates.
 __device__ __forceinline__ float activation(float x, int act) {
     switch (act) {
         case 0: return x / (1.f + expf(-x));
         case 1: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
         case 2: return 0.5f * x * (1.f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+        case 4: return tanhf(x);
         default: return x < 0.f ? 0.f : x;
     }
 }

@@ -1,12 +1,16 @@
 // `strata eval`: the fixed contract used by tests, hardware comparison and outside checks.
-// Reads input_ids (and attention_mask) from a safetensors file, writes F32 logits and
-// hidden_states.{i} (and with --generate N: generated_ids, generated_logits) to another.
-// Encoder-decoders also read decoder_input_ids and write encoder_/decoder_hidden_states.{i}.
+// Reads input_ids (and attention_mask, token_type_ids) from a safetensors file and writes F32
+// outputs to another: decoders logits and hidden_states.{i} (and with --generate N:
+// generated_ids, generated_logits); encoders last_hidden_state, hidden_states.{i},
+// pooler_output / logits where the model has them, and mean_pooled. Encoder-decoders also read
+// decoder_input_ids and write logits, encoder_last_hidden_state, encoder_/decoder_hidden_states.{i}
+// (and generated_ids, generated_logits).
 package dev.strata.cli;
 
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.runtime.EncoderDecoderEvaluator;
+import dev.strata.engine.runtime.EncoderEvaluator;
 import dev.strata.engine.runtime.Evaluator;
 import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
@@ -33,7 +37,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin BackendOptionsMixin backend;
 
     @Option(names = "--model", required = true) Path model;
-    @Option(names = "--inputs", required = true, description = "safetensors with input_ids I64 [batch, seq] (attention_mask optional)") Path inputs;
+    @Option(names = "--inputs", required = true, description = "safetensors with input_ids I64 [batch, seq] (attention_mask, token_type_ids optional)") Path inputs;
     @Option(names = "--out", required = true) Path out;
     @Option(names = "--generate", defaultValue = "0", description = "also generate N greedy tokens") int generate;
 
@@ -42,13 +46,18 @@ public final class EvalCommand implements Callable<Integer> {
             if (!in.contains("input_ids")) throw new IllegalArgumentException(inputs + " has no tensor 'input_ids'; expected I64 [batch, seq]");
             HostTensor ids = readInteger(in, "input_ids", arena);
             HostTensor mask = in.contains("attention_mask") ? readInteger(in, "attention_mask", arena) : null;
+            HostTensor types = in.contains("token_type_ids") ? readInteger(in, "token_type_ids", arena) : null;
             Map<String, HostTensor> result;
-            try (LoadedModel m = LoadedModel.open(model); ComputeDevice dev = backend.open()) {
-                if (m.isEncoderDecoder()) {
-                    HostTensor decoderIds = in.contains("decoder_input_ids") ? readInteger(in, "decoder_input_ids", arena) : null;
-                    result = EncoderDecoderEvaluator.evaluate(m, dev, ids, mask, decoderIds, generate, arena);
-                } else {
-                    result = Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+            try (LoadedModel m = LoadedModel.open(model)) {
+                if (m.isEncoder() && generate > 0) throw new IllegalArgumentException("--generate needs a decoder model; " + model + " is an encoder (" + m.config().modelType() + ")");
+                try (ComputeDevice dev = backend.open()) {
+                    if (m.isEncoderDecoder()) {
+                        HostTensor decoderIds = in.contains("decoder_input_ids") ? readInteger(in, "decoder_input_ids", arena) : null;
+                        result = EncoderDecoderEvaluator.evaluate(m, dev, ids, mask, decoderIds, generate, arena);
+                    } else {
+                        result = m.isEncoder() ? EncoderEvaluator.evaluate(m, dev, ids, mask, types, arena)
+                                : Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+                    }
                 }
             }
             Map<String, WritableTensor> w = new LinkedHashMap<>();

@@ -53,6 +53,7 @@ final class ElementwiseCuda {
             case GELU_ERF -> 1;
             case GELU_TANH -> 2;
             case RELU -> 3;
+            case TANH -> 4;
         };
     }
 

@@ -42,6 +42,7 @@ final class ClLaunchPlans {
             case GELU_ERF -> 1;
             case GELU_TANH -> 2;
             case RELU -> 3;
+            case TANH -> 4;
         };
     }
 

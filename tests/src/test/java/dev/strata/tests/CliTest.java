@@ -52,12 +52,24 @@ class CliTest {
     }
 
     @Test
-    void evalOfAnEncoderSaysWhyItCannotRun(@TempDir Path tmp) {
+    void evalOfAnEncoderRejectsGenerationAndAllPaddingRows(@TempDir Path tmp) throws Exception {
         Path bert = Fixtures.model("bert");
         Result r = run("eval", "--model", bert.toString(), "--inputs", bert.resolve("expected.safetensors").toString(),
-                "--out", tmp.resolve("o.safetensors").toString(), "--backend", "cpu");
+                "--out", tmp.resolve("o.safetensors").toString(), "--backend", "cpu", "--generate", "2");
         assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("bert") && r.err().contains("not supported"), r.err());
+        assertTrue(r.err().contains("--generate needs a decoder") && r.err().contains("bert"), r.err());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ids = arena.allocate(2 * 3 * 8), mask = arena.allocate(2 * 3 * 8);
+            for (int i = 0; i < 6; i++) {
+                ids.setAtIndex(ValueLayout.JAVA_LONG, i, 5 + i);
+                mask.setAtIndex(ValueLayout.JAVA_LONG, i, i < 3 ? 1 : 0);
+            }
+            SafetensorsWriter.write(tmp.resolve("empty-row.safetensors"), Map.of("input_ids", new WritableTensor(SafetensorsDtype.I64, new long[] {2, 3}, ids),
+                    "attention_mask", new WritableTensor(SafetensorsDtype.I64, new long[] {2, 3}, mask)), Map.of());
+        }
+        r = run("eval", "--model", bert.toString(), "--inputs", tmp.resolve("empty-row.safetensors").toString(), "--out", tmp.resolve("o").toString(), "--backend", "cpu");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("sequence 1 is entirely padding"), r.err());
     }
 
     @Test

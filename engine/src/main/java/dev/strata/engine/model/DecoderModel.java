@@ -8,11 +8,8 @@ package dev.strata.engine.model;
 
 import dev.strata.engine.graph.Graph;
 import dev.strata.engine.graph.WeightCatalog;
-import dev.strata.loader.HfConfig;
 
-public interface DecoderModel {
-    HfConfig config();
-
+public interface DecoderModel extends ModelDefinition {
     /** Most tokens a sequence may hold (positions table, sliding window). */
     int contextLimit();
 

@@ -22,9 +22,7 @@ import dev.strata.engine.graph.WeightCatalog;
 import dev.strata.loader.EncoderDecoderConfig;
 import dev.strata.loader.HfConfig;
 
-public interface EncoderDecoderModel {
-    HfConfig config();
-
+public interface EncoderDecoderModel extends ModelDefinition {
     EncoderDecoderConfig encoderDecoder();
 
     /** Most tokens a source or target sequence may hold (Integer.MAX_VALUE for relative positions). */

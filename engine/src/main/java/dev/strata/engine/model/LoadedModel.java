@@ -1,14 +1,16 @@
 // A model directory opened for inference: config, memory-mapped weights and the architecture
-// that builds its graphs. Closing it unmaps the weights.
+// that builds its graphs (a decoder, an encoder or an encoder-decoder). Closing it unmaps the weights.
 package dev.strata.engine.model;
 
 import dev.strata.engine.graph.WeightCatalog;
+import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import dev.strata.loader.GenerationConfig;
 import dev.strata.loader.HfConfig;
 import dev.strata.loader.TensorInfo;
 import dev.strata.loader.WeightSet;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,17 +20,14 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
     private final Path dir;
     private final HfConfig config;
     private final WeightSet weights;
-    private final DecoderModel definition;
-    private final EncoderDecoderModel encoderDecoder;
+    private final ModelDefinition definition;
     private final Optional<GenerationConfig> generation;
 
-    private LoadedModel(Path dir, HfConfig config, WeightSet weights, DecoderModel definition, EncoderDecoderModel encoderDecoder,
-                        Optional<GenerationConfig> generation) {
+    private LoadedModel(Path dir, HfConfig config, WeightSet weights, ModelDefinition definition, Optional<GenerationConfig> generation) {
         this.dir = dir;
         this.config = config;
         this.weights = weights;
         this.definition = definition;
-        this.encoderDecoder = encoderDecoder;
         this.generation = generation;
     }
 
@@ -37,10 +36,17 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory");
         HfConfig config = HfConfig.read(cfg);
-        DecoderModel def = config.isEncoderDecoder() ? null : architecture(config);
-        EncoderDecoderModel encDec = config.isEncoderDecoder() ? EncoderDecoderModel.forConfig(config) : null;
+        boolean bert = config.modelType().equals("bert"), encDec = config.isEncoderDecoder();
+        if (!bert && !encDec) architecture(config);
         WeightSet ws = WeightSet.open(dir);
-        return new LoadedModel(dir, config, ws, def, encDec, GenerationConfig.read(dir));
+        try {
+            ModelDefinition def = bert ? new Bert(config, catalog(ws), WeightLayout.OUT_IN)
+                    : encDec ? EncoderDecoderModel.forConfig(config) : architecture(config);
+            return new LoadedModel(dir, config, ws, def, GenerationConfig.read(dir));
+        } catch (RuntimeException | IOException e) {
+            ws.close();
+            throw e;
+        }
     }
 
     /** The architecture for a config, or an error naming the model type and the supported ones. */
@@ -49,7 +55,7 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
             case "llama", "mistral", "qwen2" -> new Llama(config);
             case "gpt2" -> new Gpt2(config);
             default -> throw new IllegalArgumentException("model_type '" + config.modelType() + "' " + config.architectures()
-                    + " is not supported as a decoder; supported: llama, mistral, qwen2, gpt2");
+                    + " is not supported; supported: llama, mistral, qwen2, gpt2 (decoders), bert (encoder)");
         };
     }
 
@@ -59,18 +65,31 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
 
     public WeightSet weights() { return weights; }
 
+    /** A checkpoint tensor's (memory-mapped) bytes. */
+    public MemorySegment tensorData(String name) { return weights.data(name); }
+
+    /** The decoder architecture; an error naming the model type when this model is not a decoder. */
     public DecoderModel definition() {
-        if (definition == null) throw new IllegalArgumentException("model_type '" + config.modelType() + "' is an encoder-decoder, not a decoder-only model");
-        return definition;
+        if (definition instanceof DecoderModel d) return d;
+        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is " + (isEncoderDecoder() ? "an encoder-decoder" : "an encoder")
+                + "; this needs a decoder model (llama, mistral, qwen2, gpt2)");
     }
 
-    public boolean isEncoderDecoder() { return encoderDecoder != null; }
+    /** The encoder architecture; an error naming the model type when this model is not an encoder. */
+    public EncoderModel encoder() {
+        if (definition instanceof EncoderModel e) return e;
+        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is not an encoder; this needs an encoder model (bert)");
+    }
 
-    /** The encoder-decoder architecture (T5, Marian); throws for decoder-only models. */
+    public boolean isEncoder() { return definition instanceof EncoderModel; }
+
+    /** The encoder-decoder architecture (T5, Marian); an error naming the model type for other models. */
     public EncoderDecoderModel encoderDecoder() {
-        if (encoderDecoder == null) throw new IllegalArgumentException("model_type '" + config.modelType() + "' is not an encoder-decoder");
-        return encoderDecoder;
+        if (definition instanceof EncoderDecoderModel m) return m;
+        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is not an encoder-decoder; this needs t5 or marian");
     }
+
+    public boolean isEncoderDecoder() { return definition instanceof EncoderDecoderModel; }
 
     /** EOS ids: generation_config.json's when present, else config.json's. */
     public List<Integer> eosTokenIds() {
@@ -81,10 +100,14 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
         return generation.map(GenerationConfig::bosTokenId).orElse(config.bosTokenId());
     }
 
-    @Override public Entry find(String name) {
-        if (!weights.contains(name)) return null;
-        TensorInfo info = weights.info(name);
-        return new Entry(name, DType.fromSafetensors(info.dtype().name()), info.shape());
+    @Override public Entry find(String name) { return catalog(weights).find(name); }
+
+    private static WeightCatalog catalog(WeightSet weights) {
+        return name -> {
+            if (!weights.contains(name)) return null;
+            TensorInfo info = weights.info(name);
+            return new Entry(name, DType.fromSafetensors(info.dtype().name()), info.shape());
+        };
     }
 
     public long parameterCount() {

@@ -1,6 +1,6 @@
 // Strata OpenCL kernel: out[r, c] = act(x[r, c]).
 // act: 0 SILU x/(1+exp(-x)), 1 GELU_ERF 0.5x(1+erf(x/sqrt2)), 2 GELU_TANH
-// 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))), 3 RELU max(0, x). Math in double when the device has
+// 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))), 3 RELU max(0, x), 4 TANH. Math in double when the device has
 // cl_khr_fp64 (as the CPU reference), else float; the result is stored as float.
 // Launch: global rows*cols (any local size); grid-stride loop, so any global size is correct.
 

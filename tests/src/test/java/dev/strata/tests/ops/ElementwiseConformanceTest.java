@@ -54,6 +54,7 @@ class ElementwiseConformanceTest {
             case GELU_ERF -> x * 0.5 * (1 + erf(x / Math.sqrt(2)));
             case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             case RELU -> x > 0 ? x : 0;
+            case TANH -> Math.tanh(x);
         };
     }
 
