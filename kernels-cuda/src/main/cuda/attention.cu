@@ -1,9 +1,12 @@
 // Fused attention over an F32 KV cache (or, uncached, over the step's own k/v rows).
 // Semantics (CPU reference AttentionCpu): for every (sequence b, query head h, query i),
 // softmax(q·Kᵀ·scale + mask) · V over the visible keys; query head h reads KV head
-// h / (heads / kvHeads) (GQA/MQA); keys j < maskCols get mask[b·maskStride + j] added; causal
-// means key j is visible iff j <= the query's absolute position; a query with no finite score
-// writes zeros. All math is float with an online (running max) softmax; q is pre-scaled.
+// h / (heads / kvHeads) (GQA/MQA); keys j < maskCols get mask[b·maskStride + j] added; keys
+// j < biasKeyCols get the position bias bias[((b·seqLen + i)·biasKeyCols + j)·biasStride + h]
+// added (T5; bias may be null); causal means key j is visible iff j <= the query's absolute
+// position; a query with no finite score writes zeros. Uncached attention reads kvLen keys per
+// sequence (k/v rows b·kvLen + j; kvLen = seqLen for self-attention, the source length for
+// cross-attention). All math is float with an online (running max) softmax; q is pre-scaled.
 //
 // kv_append_f32: copies the step's K/V rows into the cache: row (b, i) of k/v ->
 //   cache[slots[b]][past[b] + i][0..width). Launch: grid = batch·seqLen exactly (block r copies
@@ -76,8 +79,8 @@ __device__ __forceinline__ void attention_prefill(
     const float* __restrict__ q, int qStride, const float* __restrict__ k, int kStride, const float* __restrict__ v,
     int vStride, const float* __restrict__ kCache, const float* __restrict__ vCache, int capacity, int cached,
     const int* __restrict__ past, const int* __restrict__ slots, const float* __restrict__ mask, int maskStride,
-    int maskCols, float* __restrict__ out, int outStride, int seqLen, int heads, int kvHeads, int headDim,
-    float scale, int causal, float* smem) {
+    int maskCols, const float* __restrict__ bias, int biasStride, int biasKeyCols, float* __restrict__ out,
+    int outStride, int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal, float* smem) {
     constexpr int RK = BK / 16;     // keys per thread in the score tile
     constexpr int CC = HD / 64;     // float4 output column chunks per thread
     float* Qt = smem;               // [HD][BQ]   Qᵀ, pre-scaled
@@ -88,7 +91,7 @@ __device__ __forceinline__ void attention_prefill(
     const int q0 = blockIdx.x * PF_BQ, h = blockIdx.y, b = blockIdx.z;
     const int kvh = h / (heads / kvHeads);
     const int p0 = cached ? past[b] : 0;
-    const int len = cached ? p0 + seqLen : seqLen;
+    const int len = cached ? p0 + seqLen : kvLen;
     const float *kb, *vb;
     int rs, vrs;
     if (cached) {
@@ -98,8 +101,8 @@ __device__ __forceinline__ void attention_prefill(
         vb = vCache + base;
         rs = vrs = width;
     } else {
-        kb = k + (size_t)b * seqLen * kStride + (size_t)kvh * headDim;
-        vb = v + (size_t)b * seqLen * vStride + (size_t)kvh * headDim;
+        kb = k + (size_t)b * kvLen * kStride + (size_t)kvh * headDim;
+        vb = v + (size_t)b * kvLen * vStride + (size_t)kvh * headDim;
         rs = kStride;
         vrs = vStride;
     }
@@ -224,7 +227,10 @@ __device__ __forceinline__ void attention_prefill(
 #pragma unroll
             for (int j = 0; j < RK; j++) {
                 const int key = kt + RK * tx + j;
-                s[i][j] = key < limit ? s[i][j] + mv[j] : -INFINITY;
+                const float bv = (bias != nullptr && key < biasKeyCols && qi < seqLen)
+                                     ? __ldg(bias + ((size_t)(b * seqLen + qi) * biasKeyCols + key) * biasStride + h)
+                                     : 0.f;
+                s[i][j] = key < limit ? s[i][j] + mv[j] + bv : -INFINITY;
                 tmax = fmaxf(tmax, s[i][j]);
             }
 #pragma unroll
@@ -323,7 +329,8 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
                                                  const float* __restrict__ kCache, const float* __restrict__ vCache,
                                                  int capacity, const int* __restrict__ past,
                                                  const int* __restrict__ slots, const float* __restrict__ mask,
-                                                 int maskStride, int maskCols, float* __restrict__ partial, int splits,
+                                                 int maskStride, int maskCols, const float* __restrict__ bias,
+                                                 int biasStride, int biasKeyCols, float* __restrict__ partial, int splits,
                                                  int heads, int kvHeads, int headDim, float scale, float* smem) {
     constexpr int E = VEC * CPL;
     constexpr int U = E >= 8 ? 1 : 2;
@@ -402,8 +409,13 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
                 }
                 sc[u] = transpose_reduce<GT, LPK>(part, sub);
                 const int j = j0 + u;
-                if (j >= end || g0 + myg >= G) sc[u] = -INFINITY;
-                else if (maskRow != nullptr && j < maskCols) sc[u] += __ldg(maskRow + j);
+                if (j >= end || g0 + myg >= G) {
+                    sc[u] = -INFINITY;
+                } else {
+                    if (maskRow != nullptr && j < maskCols) sc[u] += __ldg(maskRow + j);
+                    if (bias != nullptr && j < biasKeyCols)
+                        sc[u] += __ldg(bias + ((size_t)b * biasKeyCols + j) * biasStride + kvh * G + g0 + myg);
+                }
             }
             float tmax = sc[0];
 #pragma unroll
@@ -482,11 +494,12 @@ template <int VEC, int CPL, int LPK, int GTMAX>
 __device__ __forceinline__ void attention_decode_gt(int G, const float* q, int qStride, const float* kCache,
                                                     const float* vCache, int capacity, const int* past,
                                                     const int* slots, const float* mask, int maskStride, int maskCols,
-                                                    float* partial, int splits, int heads, int kvHeads, int headDim,
-                                                    float scale, float* smem) {
+                                                    const float* bias, int biasStride, int biasKeyCols, float* partial,
+                                                    int splits, int heads, int kvHeads, int headDim, float scale,
+                                                    float* smem) {
 #define STRATA_DECODE_GT(GT) \
     attention_decode<VEC, CPL, LPK, GT>(q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, maskCols, \
-                                        partial, splits, heads, kvHeads, headDim, scale, smem)
+                                        bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem)
     if (G == 1) STRATA_DECODE_GT(1);
     else if (G == 2) STRATA_DECODE_GT(2);
     else if (G <= 4 || GTMAX == 4) STRATA_DECODE_GT(4);
@@ -507,8 +520,8 @@ extern "C" __global__ void kv_append_f32(const float* k, int kStride, const floa
 extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f32(
     const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
     const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,
-    int maskStride, int maskCols, float* out, int outStride, int seqLen, int heads, int kvHeads, int headDim,
-    float scale, int causal) {
+    int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
+    int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
     if (headDim > 256 || blockDim.x != PF_THREADS || strata::dynamic_smem_bytes() < 4u * pf_smem_floats(pf_hd(headDim)))
@@ -519,8 +532,8 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
                              : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
 #define STRATA_PREFILL(HD, VEC)                                                                                    \
     attention_prefill<HD, pf_bk(HD), VEC>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached,   \
-                                          past, slots, mask, maskStride, maskCols, out, outStride, seqLen, heads, \
-                                          kvHeads, headDim, scale, causal, smem)
+                                          past, slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, \
+                                          out, outStride, seqLen, kvLen, heads, kvHeads, headDim, scale, causal, smem)
     switch (pf_hd(headDim)) {
         case 64: if (vec) STRATA_PREFILL(64, 4); else STRATA_PREFILL(64, 1); break;
         case 128: if (vec) STRATA_PREFILL(128, 4); else STRATA_PREFILL(128, 1); break;
@@ -531,15 +544,16 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
 
 extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS) attention_decode_f32(
     const float* q, int qStride, const float* kCache, const float* vCache, int capacity, const int* past,
-    const int* slots, const float* mask, int maskStride, int maskCols, float* partial, int splits, int heads,
-    int kvHeads, int headDim, float scale) {
+    const int* slots, const float* mask, int maskStride, int maskCols, const float* bias, int biasStride,
+    int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim, float scale) {
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
     if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
     const int G = heads / kvHeads;
     const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache);
 #define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
     attention_decode_gt<VEC, CPL, LPK, GTMAX>(G, q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, \
-                                              maskCols, partial, splits, heads, kvHeads, headDim, scale, smem)
+                                              maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, \
+                                              headDim, scale, smem)
     if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
     else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
     else if (vec) STRATA_DECODE(4, 2, 32, 4);

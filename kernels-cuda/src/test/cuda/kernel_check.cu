@@ -69,11 +69,14 @@ template <typename W> void test_gemv(int m, int n, int k, int xStride, bool outI
 }
 
 // ---------------- attention reference (double), layouts as in KERNELS.md
-struct Att { int batch, seqLen, heads, kvHeads, hd, capacity, slotsN; bool cached, causal, useMask; int maskCols; float scale; };
+struct Att { int batch, seqLen, heads, kvHeads, hd, capacity, slotsN; bool cached, causal, useMask; int maskCols; float scale; int kvLen = 0; bool useBias = false; };
 static void test_attention(Att a, const vector<int>& past, bool decode, int splits, int block, const char* tag) {
     int width = a.kvHeads * a.hd, rows = a.batch * a.seqLen, qw = a.heads * a.hd;
+    int kvLen = a.kvLen > 0 ? a.kvLen : a.seqLen, kvRows = a.batch * kvLen;
     int qStride = qw + 4, kStride = width + 8, vStride = width + 4, outStride = qw + 4, maskStride = a.maskCols + 2;
-    vector<float> q = rnd((size_t)rows * qStride), k = rnd((size_t)rows * kStride), v = rnd((size_t)rows * vStride);
+    vector<float> q = rnd((size_t)rows * qStride), k = rnd((size_t)kvRows * kStride), v = rnd((size_t)kvRows * vStride);
+    int biasKeyCols = a.useBias ? (a.cached ? a.capacity : kvLen) : 0, biasStride = a.heads + 1;
+    vector<float> bias = rnd((size_t)rows * max(biasKeyCols, 1) * biasStride);
     vector<float> kc = rnd((size_t)a.slotsN * a.capacity * width), vc = rnd((size_t)a.slotsN * a.capacity * width);
     vector<int> slots(a.batch); for (int b = 0; b < a.batch; b++) slots[b] = (b * 2 + 1) % a.slotsN;
     vector<float> mask((size_t)a.batch * maskStride, 0.f);
@@ -88,17 +91,18 @@ static void test_attention(Att a, const vector<int>& past, bool decode, int spli
     vector<double> ref((size_t)rows * qw);
     int G = a.heads / a.kvHeads;
     for (int b = 0; b < a.batch; b++) for (int h = 0; h < a.heads; h++) for (int i = 0; i < a.seqLen; i++) {
-        int kvh = h / G, len = a.cached ? past[b] + a.seqLen : a.seqLen;
+        int kvh = h / G, len = a.cached ? past[b] + a.seqLen : kvLen;
         int n = a.causal ? len - a.seqLen + i + 1 : len;
         vector<double> sc(n); double mx = -INFINITY;
-        auto K_ = [&](int j, int d) -> double { return a.cached ? kc2[((size_t)slots[b] * a.capacity + j) * width + kvh * a.hd + d] : k[(size_t)(b * a.seqLen + j) * kStride + kvh * a.hd + d]; };
-        auto V_ = [&](int j, int d) -> double { return a.cached ? vc2[((size_t)slots[b] * a.capacity + j) * width + kvh * a.hd + d] : v[(size_t)(b * a.seqLen + j) * vStride + kvh * a.hd + d]; };
+        auto K_ = [&](int j, int d) -> double { return a.cached ? kc2[((size_t)slots[b] * a.capacity + j) * width + kvh * a.hd + d] : k[(size_t)(b * kvLen + j) * kStride + kvh * a.hd + d]; };
+        auto V_ = [&](int j, int d) -> double { return a.cached ? vc2[((size_t)slots[b] * a.capacity + j) * width + kvh * a.hd + d] : v[(size_t)(b * kvLen + j) * vStride + kvh * a.hd + d]; };
         for (int j = 0; j < n; j++) { double dot = 0; for (int d = 0; d < a.hd; d++) dot += (double)q[(size_t)(b * a.seqLen + i) * qStride + h * a.hd + d] * K_(j, d);
-            sc[j] = dot * a.scale + (a.useMask && j < a.maskCols ? mask[(size_t)b * maskStride + j] : 0); mx = max(mx, sc[j]); }
+            sc[j] = dot * a.scale + (a.useMask && j < a.maskCols ? mask[(size_t)b * maskStride + j] : 0)
+                  + (j < biasKeyCols ? bias[((size_t)(b * a.seqLen + i) * biasKeyCols + j) * biasStride + h] : 0); mx = max(mx, sc[j]); }
         double sum = 0; for (int j = 0; j < n; j++) { sc[j] = mx == -INFINITY ? 0 : exp(sc[j] - mx); sum += sc[j]; }
         for (int d = 0; d < a.hd; d++) { double acc = 0; for (int j = 0; j < n; j++) acc += sc[j] * V_(j, d); ref[(size_t)(b * a.seqLen + i) * qw + h * a.hd + d] = sum == 0 ? 0 : acc / sum; }
     }
-    float *dq = up(q), *dk = up(k), *dv = up(v), *dkc = up(kc), *dvc = up(vc), *dmask = a.useMask ? up(mask) : nullptr, *dout;
+    float *dq = up(q), *dk = up(k), *dv = up(v), *dkc = up(kc), *dvc = up(vc), *dmask = a.useMask ? up(mask) : nullptr, *dbias = a.useBias ? up(bias) : nullptr, *dout;
     int *dpast = up(past), *dslots = up(slots);
     CK(cudaMalloc(&dout, (size_t)rows * outStride * 4)); CK(cudaMemset(dout, 0xff, (size_t)rows * outStride * 4));
     if (a.cached) launch(K("attention", "kv_append_f32"), dim3(rows), dim3(256), 0, (const float*)dk, kStride, (const float*)dv, vStride, (const int*)dpast, (const int*)dslots, dkc, dvc, a.capacity, width, a.seqLen);
@@ -109,20 +113,20 @@ static void test_attention(Att a, const vector<int>& past, bool decode, int spli
         CK(cudaFuncSetAttribute((const void*)kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 107008));
         launch(kern, dim3((a.seqLen + 63) / 64, a.heads, a.batch), dim3(256), smem, (const float*)dq, qStride, (const float*)dk, kStride, (const float*)dv, vStride,
                (const float*)dkc, (const float*)dvc, a.capacity, (int)a.cached, (const int*)dpast, (const int*)dslots, (const float*)dmask, maskStride, a.maskCols,
-               dout, outStride, a.seqLen, a.heads, a.kvHeads, a.hd, a.scale, (int)a.causal);
+               (const float*)dbias, biasStride, biasKeyCols, dout, outStride, a.seqLen, kvLen, a.heads, a.kvHeads, a.hd, a.scale, (int)a.causal);
     } else {
         float* part; CK(cudaMalloc(&part, (size_t)a.batch * a.heads * splits * (a.hd + 2) * 4)); CK(cudaMemset(part, 0xff, (size_t)a.batch * a.heads * splits * (a.hd + 2) * 4));
         launch(K("attention", "attention_decode_f32"), dim3(splits, a.kvHeads, a.batch), dim3(block), 0, (const float*)dq, qStride, (const float*)dkc, (const float*)dvc, a.capacity,
-               (const int*)dpast, (const int*)dslots, (const float*)dmask, maskStride, a.maskCols, part, splits, a.heads, a.kvHeads, a.hd, a.scale);
+               (const int*)dpast, (const int*)dslots, (const float*)dmask, maskStride, a.maskCols, (const float*)dbias, biasStride, biasKeyCols, part, splits, a.heads, a.kvHeads, a.hd, a.scale);
         launch(K("attention", "attention_decode_combine_f32"), dim3(a.heads, a.batch), dim3(a.hd), 0, (const float*)part, splits, dout, outStride, a.heads, a.hd);
         CK(cudaDeviceSynchronize()); cudaFree(part);
     }
     auto g = down(dout, (size_t)rows * outStride); vector<float> gg((size_t)rows * qw);
     for (int r = 0; r < rows; r++) for (int c = 0; c < qw; c++) gg[(size_t)r * qw + c] = g[(size_t)r * outStride + c];
-    char buf[300]; snprintf(buf, 300, "%s %s b=%d s=%d h=%d/%d hd=%d cached=%d causal=%d mask=%d sp=%d blk=%d", decode ? "decode" : "prefill", tag, a.batch, a.seqLen, a.heads, a.kvHeads, a.hd, a.cached, a.causal, a.useMask, splits, block);
+    char buf[300]; snprintf(buf, 300, "%s %s b=%d s=%d kv=%d h=%d/%d hd=%d cached=%d causal=%d mask=%d bias=%d sp=%d blk=%d", decode ? "decode" : "prefill", tag, a.batch, a.seqLen, kvLen, a.heads, a.kvHeads, a.hd, a.cached, a.causal, a.useMask, a.useBias, splits, block);
     check(buf, gg, ref, 2e-5);
     if (a.cached) { auto kcg = down(dkc, kc.size()); vector<double> r2(kc2.begin(), kc2.end()); check(string("kv_append ") + buf, kcg, r2, 0); }
-    cudaFree(dq); cudaFree(dk); cudaFree(dv); cudaFree(dkc); cudaFree(dvc); if (dmask) cudaFree(dmask); cudaFree(dout); cudaFree(dpast); cudaFree(dslots);
+    cudaFree(dq); cudaFree(dk); cudaFree(dv); cudaFree(dkc); cudaFree(dvc); if (dmask) cudaFree(dmask); if (dbias) cudaFree(dbias); cudaFree(dout); cudaFree(dpast); cudaFree(dslots);
 }
 
 static void test_misc() {
@@ -225,7 +229,7 @@ static void bench() {
         CK(cudaMalloc(&q, (size_t)B * heads * hd * 4)); CK(cudaMemset(q, 0, (size_t)B * heads * hd * 4)); CK(cudaMalloc(&part, (size_t)B * heads * splits * (hd + 2) * 4)); CK(cudaMalloc(&out, (size_t)B * heads * hd * 4));
         vector<int> past(B, len - 1), slots(B); for (int b = 0; b < B; b++) slots[b] = b; int *dp = up(past), *ds = up(slots);
         float ms = timeit([&] {
-            launch(K("attention", "attention_decode_f32"), dim3(splits, kvh, B), dim3(block), 0, (const float*)q, heads * hd, (const float*)kc, (const float*)vc, cap, (const int*)dp, (const int*)ds, (const float*)nullptr, 0, 0, part, splits, heads, kvh, hd, 0.1f);
+            launch(K("attention", "attention_decode_f32"), dim3(splits, kvh, B), dim3(block), 0, (const float*)q, heads * hd, (const float*)kc, (const float*)vc, cap, (const int*)dp, (const int*)ds, (const float*)nullptr, 0, 0, (const float*)nullptr, 0, 0, part, splits, heads, kvh, hd, 0.1f);
             launch(K("attention", "attention_decode_combine_f32"), dim3(heads, B), dim3(hd), 0, (const float*)part, splits, out, heads * hd, heads, hd); });
         double bytes = 2.0 * B * len * width * 4;
         printf("attention_decode B=%d h=32/8 hd=%d len=%d splits=%d block=%d: %.1f us, %.0f GB/s (K+V)\n", B, hd, len, splits, block, ms * 1e3, bytes / (ms * 1e-3) / 1e9);
@@ -237,7 +241,7 @@ static void bench() {
       int HD = hd <= 64 ? 64 : hd <= 128 ? 128 : 256, BK = HD <= 128 ? 64 : 32; size_t smem = 4 * (HD * 64 + HD * BK + BK * 68);
       auto kern = K("attention", "attention_prefill_f32"); CK(cudaFuncSetAttribute((const void*)kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 107008));
       float ms = timeit([&] { launch(kern, dim3(S / 64, heads, 1), dim3(256), smem, (const float*)q, heads * hd, (const float*)k, kvh * hd, (const float*)v, kvh * hd, (const float*)nullptr, (const float*)nullptr, 0, 0,
-          (const int*)nullptr, (const int*)nullptr, (const float*)nullptr, 0, 0, o, heads * hd, S, heads, kvh, hd, 0.1f, 1); }, 5);
+          (const int*)nullptr, (const int*)nullptr, (const float*)nullptr, 0, 0, (const float*)nullptr, 0, 0, o, heads * hd, S, S, heads, kvh, hd, 0.1f, 1); }, 5);
       double flops = 4.0 * S * S / 2 * hd * heads;
       printf("attention_prefill S=%d h=32/8 hd=%d causal: %.1f us, %.1f TFLOP/s\n", S, hd, ms * 1e3, flops / (ms * 1e-3) / 1e12);
       cudaFree(q); cudaFree(k); cudaFree(v); cudaFree(o); }
@@ -264,6 +268,15 @@ int main(int argc, char** argv) {
     }
     { Att a{3, 130, 8, 8, 64, 400, 3, true, true, false, 0, 0.125f}; test_attention(a, {0, 3, 200}, false, 1, 256, "long"); }
     { Att a{2, 1, 6, 3, 128, 300, 2, true, false, true, 150, 0.1f}; test_attention(a, {0, 280}, false, 1, 256, "seq1"); }
+    // Cross-attention (kvLen != seqLen, padding mask) and T5 position bias, uncached and cached.
+    for (int hd : {16, 6, 64, 96}) for (int kvLen : {9, 1, 77}) {
+        Att a{2, 6, 4, 4, hd, 8, 1, false, false, true, kvLen, 1.f}; a.kvLen = kvLen; test_attention(a, {0, 0}, false, 1, 256, "cross");
+        Att t{3, 7, 4, 2, hd, 8, 1, false, false, kvLen > 1, 5, 1.f}; t.kvLen = kvLen; t.useBias = true; test_attention(t, {0, 0, 0}, false, 1, 256, "bias");
+    }
+    for (int hd : {16, 64}) {
+        Att a{2, 5, 4, 4, hd, 40, 3, true, true, false, 0, 1.f}; a.useBias = true; test_attention(a, {0, 11}, false, 1, 256, "bias cached");
+        for (int splits : {1, 3}) { Att d{3, 1, 8, 2, hd, 40, 4, true, false, false, 0, 1.f}; d.useBias = true; test_attention(d, {0, 9, 39}, true, splits, 256, "bias"); }
+    }
     int gs[][2] = {{4, 4}, {8, 2}, {16, 2}, {28, 4}, {32, 1}, {12, 1}, {6, 2}};
     for (int hd : {8, 6, 64, 80, 128, 256, 96, 200}) for (auto& g : gs) for (int splits : {1, 3, 16}) for (int block : {128, 256}) {
         if ((hd == 256 || hd == 200) && g[0] > 8) continue;

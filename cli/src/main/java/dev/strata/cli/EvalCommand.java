@@ -2,11 +2,14 @@
 // Reads input_ids (and attention_mask, token_type_ids) from a safetensors file and writes F32
 // outputs to another: decoders logits and hidden_states.{i} (and with --generate N:
 // generated_ids, generated_logits); encoders last_hidden_state, hidden_states.{i},
-// pooler_output / logits where the model has them, and mean_pooled.
+// pooler_output / logits where the model has them, and mean_pooled. Encoder-decoders also read
+// decoder_input_ids and write logits, encoder_last_hidden_state, encoder_/decoder_hidden_states.{i}
+// (and generated_ids, generated_logits).
 package dev.strata.cli;
 
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.runtime.EncoderDecoderEvaluator;
 import dev.strata.engine.runtime.EncoderEvaluator;
 import dev.strata.engine.runtime.Evaluator;
 import dev.strata.engine.tensor.DType;
@@ -48,8 +51,13 @@ public final class EvalCommand implements Callable<Integer> {
             try (LoadedModel m = LoadedModel.open(model)) {
                 if (m.isEncoder() && generate > 0) throw new IllegalArgumentException("--generate needs a decoder model; " + model + " is an encoder (" + m.config().modelType() + ")");
                 try (ComputeDevice dev = backend.open()) {
-                    result = m.isEncoder() ? EncoderEvaluator.evaluate(m, dev, ids, mask, types, arena)
-                            : Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+                    if (m.isEncoderDecoder()) {
+                        HostTensor decoderIds = in.contains("decoder_input_ids") ? readInteger(in, "decoder_input_ids", arena) : null;
+                        result = EncoderDecoderEvaluator.evaluate(m, dev, ids, mask, decoderIds, generate, arena);
+                    } else {
+                        result = m.isEncoder() ? EncoderEvaluator.evaluate(m, dev, ids, mask, types, arena)
+                                : Evaluator.evaluateDecoder(m, dev, ids, mask, generate, arena);
+                    }
                 }
             }
             Map<String, WritableTensor> w = new LinkedHashMap<>();

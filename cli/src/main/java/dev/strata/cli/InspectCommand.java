@@ -1,6 +1,7 @@
 // `strata inspect FILE|DIR`: tensors with dtype and shape, parameter count, config summary.
 package dev.strata.cli;
 
+import dev.strata.loader.EncoderDecoderConfig;
 import dev.strata.loader.HfConfig;
 import dev.strata.loader.SafetensorsFile;
 import dev.strata.loader.TensorInfo;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -30,7 +32,11 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (Files.isDirectory(path)) {
             Path cfg = path.resolve("config.json");
-            if (Files.isRegularFile(cfg)) summary(out, HfConfig.read(cfg));
+            if (Files.isRegularFile(cfg)) {
+                HfConfig c = HfConfig.read(cfg);
+                if (c.isEncoderDecoder()) encoderDecoderSummary(out, c.encoderDecoder(), c.architectures());
+                else summary(out, c);
+            }
             try (WeightSet ws = WeightSet.open(path)) {
                 Map<String, TensorInfo> all = new TreeMap<>();
                 for (String n : ws.names()) all.put(n, ws.info(n));
@@ -55,6 +61,16 @@ final class InspectCommand implements Callable<Integer> {
         }
         if (limit != 0 && tensors.size() > limit) out.println("  ... " + (tensors.size() - limit) + " more (use --limit 0)");
         out.printf("%d tensors in %s, %,d parameters, %,d bytes%n", tensors.size(), source, params, bytes);
+    }
+
+    private static void encoderDecoderSummary(PrintWriter out, EncoderDecoderConfig c, List<String> architectures) {
+        String positions = c.relativeBuckets() > 0 ? "relative (" + c.relativeBuckets() + " buckets, max distance " + c.relativeMaxDistance() + ")"
+                : c.maxPositions() + " absolute";
+        out.printf("model_type %s %s (encoder-decoder): d_model %d, layers %d encoder / %d decoder, heads %d / %d (head_dim %d), ffn %d / %d%s %s, "
+                        + "vocab %d, positions %s, tied %b, decoder start %d%n",
+                c.modelType(), architectures, c.dModel(), c.encoderLayers(), c.decoderLayers(), c.encoderHeads(), c.decoderHeads(), c.headDim(),
+                c.encoderFfn(), c.decoderFfn(), c.gatedFfn() ? " gated" : "", c.activation(), c.vocabSize(), positions, c.tieWordEmbeddings(),
+                c.decoderStartTokenId());
     }
 
     private static void summary(PrintWriter out, HfConfig c) {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "strata", mixinStandardHelpOptions = true, version = "strata 0.1.0",
         description = "Transformer inference engine for the JVM.",
-        subcommands = {SearchCommand.class, RunCommand.class, EmbedCommand.class, EvalCommand.class, BenchCommand.class, InspectCommand.class, DevicesCommand.class})
+        subcommands = {SearchCommand.class, RunCommand.class, EmbedCommand.class, GenerateCommand.class, EvalCommand.class, BenchCommand.class, InspectCommand.class, DevicesCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

@@ -45,6 +45,9 @@ final class AttentionCuda {
         DevTensor mask = a.mask() == null ? null : c.tensor(a.mask());
         Launch.Ptr maskPtr = mask == null ? new Launch.Ptr(0) : mask.ptr();
         int maskStride = mask == null ? 0 : mask.stride(), maskCols = mask == null ? 0 : mask.cols();
+        DevTensor bias = a.bias() == null ? null : c.tensor(a.bias());
+        Launch.Ptr biasPtr = bias == null ? new Launch.Ptr(0) : bias.ptr();
+        int biasStride = bias == null ? 0 : bias.stride(), biasKeyCols = a.biasKeyCols();
         List<Launch> plan = new ArrayList<>();
         Launch.Ptr kc = new Launch.Ptr(0), vc = new Launch.Ptr(0);
         int capacity = 0;
@@ -61,7 +64,7 @@ final class AttentionCuda {
             long partial = c.scratch("attention_partial", (long) s.batch() * s.heads() * splits * (s.headDim() + 2) * Float.BYTES);
             plan.add(new Launch.Kernel("attention", "attention_decode_f32", splits, s.kvHeads(), s.batch(), DECODE_THREADS, 0,
                     List.of(q.ptr(), q.stride(), kc, vc, capacity, past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols,
-                            new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale())));
+                            biasPtr, biasStride, biasKeyCols, new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale())));
             plan.add(new Launch.Kernel("attention", "attention_decode_combine_f32", s.heads(), s.batch(), 1, Math.max(32, s.headDim()), 0,
                     List.of(new Launch.Ptr(partial), splits, out.ptr(), out.stride(), s.heads(), s.headDim())));
             return plan;
@@ -69,7 +72,8 @@ final class AttentionCuda {
         int qBlocks = (s.seqLen() + PREFILL_BLOCK_Q - 1) / PREFILL_BLOCK_Q;
         plan.add(new Launch.Kernel("attention", "attention_prefill_f32", qBlocks, s.heads(), s.batch(), PREFILL_THREADS, prefillSharedBytes(s.headDim()),
                 List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
-                        past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, out.ptr(), out.stride(), s.seqLen(), s.heads(),
+                        past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(),
+                        s.seqLen(), s.kvLen(), s.heads(),
                         s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0)));
         return plan;
     }

@@ -1,5 +1,5 @@
 // Launch plans without a GPU: every node of real model graphs (prefill and decode, Llama and
-// GPT-2 fixtures, F32 and BF16) gets kernels that exist in the built fatbins with matching
+// GPT-2 fixtures, F32 and BF16; T5 and Marian encoder and decoder graphs) gets kernels that exist in the built fatbins with matching
 // parameter kinds, sane grids, cuBLAS calls with consistent leading dimensions, and the
 // matmul/attention ladders pick the documented kernels.
 package dev.strata.cuda;
@@ -58,6 +58,7 @@ class CudaLaunchPlanTest {
         public DevTensor tensor(Tensor t) {
             long base = switch (t.kind()) {
                 case WEIGHT, CONSTANT -> 0x7000_0000_0000L + ((long) t.id() << 24);
+                case EXTERNAL -> 0x3000_0000_0000L + ((long) t.id() << 24);
                 default -> 0x1000_0000_0000L + plan.offset(t);
             };
             return new DevTensor(base + t.dtype().bytesFor(t.viewOffset()), t.rows(), t.cols(), t.rowStride(), t.dtype());
@@ -144,6 +145,72 @@ class CudaLaunchPlanTest {
                 default -> t.equals("s32") ? "s32" : "u32";
             };
             assertEquals(expected, t, k.function() + " parameter " + i);
+        }
+    }
+
+    static void checkAll(List<Launch> launches, boolean cublas) {
+        assertFalse(launches.isEmpty());
+        for (Launch l : launches) {
+            switch (l) {
+                case Launch.Kernel k -> checkKernel(k);
+                case Launch.Gemm gemm -> assertTrue(cublas && gemm.m() > 0 && gemm.n() > 0 && gemm.k() > 0 && gemm.ldc() >= gemm.m(), gemm.toString());
+            }
+        }
+    }
+
+    /**
+     * Encoder, teacher-forced decoder and one-token decode graphs of the encoder-decoder fixtures:
+     * every launch matches a compiled kernel; cross-attention runs the prefill kernel over kvLen =
+     * source length keys; T5's position bias reaches both attention kernels with keyCols = kvLen
+     * (encoder) or the KV capacity (decoder).
+     */
+    @ParameterizedTest(name = "{0} cublas {1}")
+    @CsvSource({"t5,true", "marian,false"})
+    void encoderDecoderLaunches(String model, boolean cublas) throws Exception {
+        int batch = 2, src = 9, capacity = 11;
+        try (LoadedModel m = LoadedModel.open(fixture(model))) {
+            var def = m.encoderDecoder();
+            var c = def.encoderDecoder();
+            KvSpec kv = new KvSpec(c.decoderLayers(), batch, capacity, c.decoderHeads(), c.headDim());
+            Graph enc = def.buildEncoder(m, batch, src);
+            FakeContext ectx = new FakeContext(enc, cublas, kv);
+            checkAll(planAll(enc, ectx), cublas);
+            for (Node n : enc.nodes()) {
+                if (!(n.op() instanceof Attention a)) continue;
+                Launch.Kernel k = (Launch.Kernel) CudaLaunchPlans.plan(a, ectx, ectx.tensor(n.out())).get(0);
+                assertEquals("attention_prefill_f32", k.function());
+                assertEquals(src, k.args().get(21), "kvLen");
+                assertEquals(model.equals("t5"), ((Launch.Ptr) k.args().get(15)).address() != 0, "position bias pointer");
+                assertEquals(model.equals("t5") ? src : 0, k.args().get(17), "bias key columns");
+            }
+            for (int seq : new int[] {6, 1}) {
+                Graph dec = def.buildDecoder(m, batch, src, seq, capacity, seq == 1 ? ForwardOptions.GENERATE : ForwardOptions.EVAL);
+                FakeContext dctx = new FakeContext(dec, cublas, kv);
+                checkAll(planAll(dec, dctx), cublas);
+                int cross = 0, self = 0;
+                for (Node n : dec.nodes()) {
+                    if (!(n.op() instanceof Attention a)) continue;
+                    List<Launch> plan = CudaLaunchPlans.plan(a, dctx, dctx.tensor(n.out()));
+                    if (a.spec().cached()) {
+                        self++;
+                        Launch.Kernel k = (Launch.Kernel) plan.get(1);
+                        assertEquals(seq == 1 ? "attention_decode_f32" : "attention_prefill_f32", k.function());
+                        int biasAt = seq == 1 ? 10 : 15;
+                        assertEquals(model.equals("t5"), ((Launch.Ptr) k.args().get(biasAt)).address() != 0, "position bias pointer");
+                        assertEquals(model.equals("t5") ? capacity : 0, k.args().get(biasAt + 2), "bias key columns");
+                    } else {
+                        cross++;
+                        Launch.Kernel k = (Launch.Kernel) plan.get(0);
+                        assertEquals(1, plan.size());
+                        assertEquals("attention_prefill_f32", k.function());
+                        assertEquals(src, k.args().get(21), "cross-attention kvLen");
+                        assertTrue(((Launch.Ptr) k.args().get(2)).address() >= 0x3000_0000_0000L && ((Launch.Ptr) k.args().get(2)).address() < 0x4000_0000_0000L,
+                                "cross-attention keys are the bound external tensor");
+                    }
+                }
+                assertEquals(c.decoderLayers(), cross);
+                assertEquals(c.decoderLayers(), self);
+            }
         }
     }
 

@@ -125,6 +125,7 @@ final class ClLaunchPlans {
         AttentionSpec s = a.spec();
         ClTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v()), past = c.tensor(a.past()), slots = c.tensor(a.slots());
         ClTensor mask = a.mask() == null ? null : c.tensor(a.mask());
+        ClTensor bias = a.bias() == null ? null : c.tensor(a.bias());
         List<ClCall> plan = new ArrayList<>();
         long kc = c.dummy(), vc = c.dummy();
         int capacity = 0;
@@ -139,8 +140,10 @@ final class ClLaunchPlans {
                 q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
                 capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
                 mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),
-                mask == null ? 0 : mask.cols(), mask == null ? 0 : 1, out.buf(), out.off(), out.stride(),
-                s.seqLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
+                mask == null ? 0 : mask.cols(), mask == null ? 0 : 1,
+                bias == null ? new ClCall.Mem(c.dummy()) : bias.buf(), bias == null ? 0 : bias.off(), bias == null ? 0 : bias.stride(),
+                a.biasKeyCols(), bias == null ? 0 : 1, out.buf(), out.off(), out.stride(),
+                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
         return plan;
     }
 }

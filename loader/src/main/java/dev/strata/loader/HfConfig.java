@@ -64,6 +64,20 @@ public record HfConfig(
         return HfConfigParser.parse(JsonFields.parse(json, "config.json"));
     }
 
+    /** Whether this is an encoder-decoder family (T5, Marian); see {@link #encoderDecoder()}. */
+    public boolean isEncoderDecoder() {
+        return EncoderDecoderConfig.handles(modelType);
+    }
+
+    /** The encoder-decoder hyper-parameters (T5, Marian), read from {@link #raw()}; IllegalArgumentException for other families. */
+    public EncoderDecoderConfig encoderDecoder() {
+        try {
+            return EncoderDecoderConfig.parse(new JsonFields(raw, "config.json"), modelType);
+        } catch (ConfigException ex) {
+            throw new IllegalArgumentException(ex.getMessage(), ex);
+        }
+    }
+
     /** Number of dimensions of each head that RoPE rotates (even). */
     public int rotaryDim() {
         int d = (int) Math.round(headDim * rope.partialRotaryFactor());

@@ -13,6 +13,9 @@ final class HfConfigParser {
     static HfConfig parse(JsonFields c) throws ConfigException {
         List<String> architectures = c.strings("architectures");
         String type = modelType(c, architectures);
+        if (EncoderDecoderConfig.handles(type)) {
+            return EncoderDecoderConfig.parse(c, type).toHfConfig(architectures, c);
+        }
         int hidden = positive(c, c.requiredInt("hidden_size", "n_embd"), "hidden_size");
         int layers = positive(c, c.requiredInt("num_hidden_layers", "n_layer"), "num_hidden_layers");
         int heads = positive(c, c.requiredInt("num_attention_heads", "n_head"), "num_attention_heads");

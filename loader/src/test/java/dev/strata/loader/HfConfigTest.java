@@ -108,9 +108,28 @@ class HfConfigTest {
         assertEquals(1e-12, bert.normEps());
         assertEquals(0, bert.padTokenId());
         assertEquals(16, bert.headDim());
-        Path t5 = fixtures().resolve("t5/config.json");
-        ConfigException ex = assertThrows(ConfigException.class, () -> HfConfig.read(t5));
-        assertEquals(t5 + ": missing required key hidden_size or n_embd", ex.getMessage());
+    }
+
+    @Test
+    void encoderDecoderFixtures() throws IOException {
+        HfConfig t5 = fixture("t5");
+        assertTrue(t5.isEncoderDecoder());
+        assertEquals(64, t5.hiddenSize());
+        EncoderDecoderConfig e = t5.encoderDecoder();
+        assertEquals(new EncoderDecoderConfig("t5", 64, 2, 2, 4, 4, 16, 128, 128, 512, 0, 1e-6, "gelu_new", true, 32, 128,
+                true, false, false, 0, 0, List.of(1)), e);
+        HfConfig marian = fixture("marian");
+        assertTrue(marian.isEncoderDecoder());
+        assertFalse(fixture("bert").isEncoderDecoder());
+        assertEquals(new EncoderDecoderConfig("marian", 64, 2, 2, 4, 4, 16, 128, 128, 512, 128, 1e-5, "swish", false, 0, 0,
+                true, false, true, 511, 511, List.of(0)), marian.encoderDecoder());
+        assertEquals(128, marian.maxPositions());
+        assertEquals("config.json: missing required key d_kv",
+                assertThrows(ConfigException.class, () -> HfConfig.parse("{\"model_type\": \"t5\", \"d_model\": 8, \"num_layers\": 1, \"num_heads\": 2, \"d_ff\": 8, \"vocab_size\": 9}")).getMessage());
+        assertEquals("config.json: feed_forward_proj 'gated-gelu-x' is not ACT or gated-ACT (e.g. relu, gated-gelu)",
+                assertThrows(ConfigException.class, () -> HfConfig.parse("{\"model_type\": \"t5\", \"d_model\": 8, \"num_layers\": 1, \"num_heads\": 2, \"d_kv\": 4, \"d_ff\": 8, \"vocab_size\": 9, \"feed_forward_proj\": \"gated-gelu-x\"}")).getMessage());
+        assertEquals("config.json: missing required key encoder_ffn_dim",
+                assertThrows(ConfigException.class, () -> HfConfig.parse("{\"model_type\": \"marian\", \"d_model\": 8, \"encoder_layers\": 1, \"decoder_layers\": 1, \"encoder_attention_heads\": 2, \"decoder_attention_heads\": 2, \"vocab_size\": 9, \"decoder_start_token_id\": 8, \"decoder_ffn_dim\": 8, \"max_position_embeddings\": 16}")).getMessage());
     }
 
     @Test

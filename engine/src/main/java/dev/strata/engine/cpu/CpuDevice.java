@@ -67,9 +67,9 @@ public final class CpuDevice implements ComputeDevice {
             case Rope r -> RopeCpu.run(m(b, r.x()), m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
             case Attention a -> {
                 CpuKvStorage kv = a.spec().cached() ? (CpuKvStorage) b.kv() : null;
-                Mat mask = a.mask() == null ? null : m(b, a.mask());
-                if (reference) AttentionCpu.reference(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, a.spec(), kv, out);
-                else AttentionCpu.fast(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, a.spec(), kv, out, par);
+                Mat mask = a.mask() == null ? null : m(b, a.mask()), bias = a.bias() == null ? null : m(b, a.bias());
+                if (reference) AttentionCpu.reference(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, bias, a.spec(), kv, out);
+                else AttentionCpu.fast(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, bias, a.spec(), kv, out, par);
             }
             case Softmax s -> ElementwiseCpu.softmax(m(b, s.x()), out, par);
             case Activate a -> ElementwiseCpu.activate(m(b, a.x()), a.act(), reference, out, par);

@@ -34,6 +34,8 @@ public final class GraphExecutor implements AutoCloseable {
     private final DeviceBuffer arena;
     private final Map<Integer, DeviceBuffer> constants = new HashMap<>();
     private final BufferView[] views;
+    /** Tensors another executor computes, located by bind(). */
+    private final Map<String, Tensor> externals;
     private final Map<KvStorage, ComputeDevice.Replay> replays = new java.util.IdentityHashMap<>();
     private int eagerRuns;
     private boolean captureFailed;
@@ -72,6 +74,7 @@ public final class GraphExecutor implements AutoCloseable {
         if (!graph.inputs().isEmpty() && hi - lo > sum) throw new IllegalStateException("memory plan did not place the graph inputs side by side");
         this.inputStart = graph.inputs().isEmpty() ? 0 : lo;
         this.staging = graph.inputs().isEmpty() ? MemorySegment.NULL : stagingArena.allocate(hi - lo, 64);
+        this.externals = graph.externals();
         this.views = new BufferView[graph.tensors().size()];
         for (Tensor t : graph.tensors()) views[t.id()] = locate(t);
     }
@@ -80,8 +83,29 @@ public final class GraphExecutor implements AutoCloseable {
 
     public MemoryPlan plan() { return plan; }
 
+    /**
+     * Points the graph's external tensor `name` at device memory that outlives this executor's runs
+     * (typically another executor's output view on the same device). Recorded device graphs are
+     * dropped when a binding moves, since their launches captured the old address.
+     */
+    public void bind(String name, BufferView where) {
+        Tensor t = externals.get(name);
+        if (t == null) throw new IllegalArgumentException("graph has no external '" + name + "'; externals are " + externals.keySet());
+        if (where.dtype() != t.dtype() || where.rows() != t.rows() || where.cols() != t.cols()) {
+            throw new IllegalArgumentException("external '" + name + "' bound to " + where.dtype() + "[" + where.rows() + ", " + where.cols()
+                    + "]; expected " + t.dtype() + t.shapeString());
+        }
+        if (where.equals(views[t.id()])) return;
+        views[t.id()] = where;
+        replays.values().forEach(ComputeDevice.Replay::close);
+        replays.clear();
+    }
+
     /** Writes inputs (by graph input name) and enqueues every node. kv may be null for graphs without cached attention. */
     public void run(Map<String, HostTensor> inputs, KvCache kv) {
+        for (Tensor t : externals.values()) {
+            if (views[t.id()] == null) throw new IllegalStateException("external '" + t.source() + "' is not bound; call bind() before run()");
+        }
         for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) {
             HostTensor h = inputs.get(e.getKey());
             Tensor t = e.getValue();
@@ -161,6 +185,7 @@ public final class GraphExecutor implements AutoCloseable {
         return switch (t.kind()) {
             case WEIGHT -> new BufferView(weights.get(t), 0, t.rows(), t.cols(), t.rowStride(), t.dtype());
             case CONSTANT -> new BufferView(constants.get(t.id()), 0, t.rows(), t.cols(), t.rowStride(), t.dtype());
+            case EXTERNAL -> null;
             case INPUT, ACTIVATION, VIEW -> new BufferView(arena, plan.offset(t) / t.dtype().bytesFor(1) + t.viewOffset(),
                     t.rows(), t.cols(), t.rowStride(), t.dtype());
         };

@@ -28,6 +28,13 @@ public record Graph(List<Node> nodes, Map<String, Tensor> inputs, List<Tensor> w
         return t;
     }
 
+    /** Tensors computed by another graph and bound at run time, by name (see GraphBuilder.external). */
+    public Map<String, Tensor> externals() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (Tensor t : tensors) if (t.kind() == Tensor.Kind.EXTERNAL) out.put(t.source(), t);
+        return out;
+    }
+
     /** The tensor with the given name (layer index + role, e.g. "attn_norm-3"), or null. */
     public Tensor find(String name) {
         for (Tensor t : tensors) if (name.equals(t.name())) return t;

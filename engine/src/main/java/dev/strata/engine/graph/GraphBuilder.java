@@ -47,6 +47,18 @@ public final class GraphBuilder {
         return t;
     }
 
+    /**
+     * A tensor computed elsewhere and left on the device (another graph's output, e.g. the
+     * encoder's cross-attention K/V): not planned here; the executor must be given its location
+     * with {@code GraphExecutor.bind} before a run.
+     */
+    public Tensor external(String name, DType dtype, int rows, int cols) {
+        for (Tensor t : tensors) {
+            if (t.kind() == Tensor.Kind.EXTERNAL && name.equals(t.source())) throw new IllegalArgumentException("external '" + name + "' declared twice");
+        }
+        return add(Tensor.Kind.EXTERNAL, dtype, rows, cols, null, 0, cols, name, null, name);
+    }
+
     /** A checkpoint weight, checked against the expected [rows, cols] (1-D weights count as [1, n]). */
     public Tensor weight(String name, int rows, int cols) {
         Tensor known = weights.get(name);
@@ -138,13 +150,18 @@ public final class GraphBuilder {
     }
 
     public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor past, Tensor slots, Tensor mask, AttentionSpec spec, String name) {
-        int rows = spec.batch() * spec.seqLen();
+        return attention(q, k, v, past, slots, mask, null, spec, name);
+    }
+
+    /** Attention with an additive per-head position bias [batch*seqLen*keyCols, heads] (see {@link Attention}); bias may be null. */
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor past, Tensor slots, Tensor mask, Tensor bias, AttentionSpec spec, String name) {
+        int rows = spec.batch() * spec.seqLen(), kvRows = spec.batch() * spec.kvLen();
         requireF32(q, "attention q");
         requireF32(k, "attention k");
         requireF32(v, "attention v");
         requireShape(q, rows, spec.heads() * spec.headDim(), "attention q");
-        requireShape(k, rows, spec.kvHeads() * spec.headDim(), "attention k");
-        requireShape(v, rows, spec.kvHeads() * spec.headDim(), "attention v");
+        requireShape(k, kvRows, spec.kvHeads() * spec.headDim(), "attention k");
+        requireShape(v, kvRows, spec.kvHeads() * spec.headDim(), "attention v");
         requireShape(past, spec.batch(), 1, "attention past lengths");
         requireShape(slots, spec.batch(), 1, "attention cache slots");
         requireDtype(past, DType.I32, "attention past lengths");
@@ -153,7 +170,17 @@ public final class GraphBuilder {
             requireF32(mask, "attention mask");
             if (mask.rows() != spec.batch()) throw new ShapeException("attention mask " + mask + "; expected " + spec.batch() + " rows");
         }
-        return record(new Attention(q, k, v, past, slots, mask, spec), activation(DType.F32, rows, q.cols(), name));
+        if (bias != null) {
+            requireF32(bias, "attention position bias");
+            if (bias.cols() != spec.heads() || bias.rows() % rows != 0) {
+                throw new ShapeException("attention position bias " + bias + "; expected [" + rows + "·keyCols, " + spec.heads() + "]");
+            }
+            int keyCols = bias.rows() / rows;
+            if (!spec.cached() && keyCols != spec.kvLen()) {
+                throw new ShapeException("attention position bias " + bias + "; expected [" + rows + "·" + spec.kvLen() + ", " + spec.heads() + "] (one row per query and key)");
+            }
+        }
+        return record(new Attention(q, k, v, past, slots, mask, bias, spec), activation(DType.F32, rows, q.cols(), name));
     }
 
     public Tensor softmax(Tensor x, String name) {

@@ -7,7 +7,7 @@ package dev.strata.engine.graph;
 import dev.strata.engine.tensor.DType;
 
 public final class Tensor {
-    public enum Kind { INPUT, WEIGHT, CONSTANT, ACTIVATION, VIEW }
+    public enum Kind { INPUT, WEIGHT, CONSTANT, ACTIVATION, VIEW, EXTERNAL }
 
     private final int id;
     private final Kind kind;
@@ -48,7 +48,7 @@ public final class Tensor {
     public Tensor base() { return base; }
     /** For views: element offset of [0, 0] inside the base's storage. */
     public long viewOffset() { return viewOffset; }
-    /** For weights: the checkpoint tensor name; for inputs: the input name. */
+    /** For weights: the checkpoint tensor name; for inputs and externals: their name. */
     public String source() { return source; }
     /** For constants: the values, row-major. */
     public float[] constant() { return constant; }

@@ -1,7 +1,7 @@
 // A model directory opened for inference: config, memory-mapped weights and the architecture
-// that builds its graphs (a decoder or an encoder). Weights come from safetensors or, for BERT
-// encoders, from an ONNX export (model.onnx: initializers imported under HF names, Linear weights
-// read in their stored [in, out] layout). Closing it unmaps the weights.
+// that builds its graphs (a decoder, an encoder or an encoder-decoder). Weights come from
+// safetensors or, for BERT encoders, from an ONNX export (model.onnx: initializers imported under
+// HF names, Linear weights read in their stored [in, out] layout). Closing it unmaps the weights.
 package dev.strata.engine.model;
 
 import dev.strata.engine.graph.WeightCatalog;
@@ -47,10 +47,12 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory (config.json + safetensors) or a BERT ONNX export (" + ONNX_FILE + ")");
         HfConfig config = HfConfig.read(cfg);
-        if (!config.modelType().equals("bert")) architecture(config);
+        boolean bert = config.modelType().equals("bert"), encDec = config.isEncoderDecoder();
+        if (!bert && !encDec) architecture(config);
         WeightSet ws = WeightSet.open(dir);
         try {
-            ModelDefinition def = config.modelType().equals("bert") ? new Bert(config, catalog(ws), WeightLayout.OUT_IN) : architecture(config);
+            ModelDefinition def = bert ? new Bert(config, catalog(ws), WeightLayout.OUT_IN)
+                    : encDec ? EncoderDecoderModel.forConfig(config) : architecture(config);
             return new LoadedModel(dir, config, ws, def, GenerationConfig.read(dir));
         } catch (RuntimeException | IOException e) {
             ws.close();
@@ -100,7 +102,8 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
     /** The decoder architecture; an error naming the model type when this model is not a decoder. */
     public DecoderModel definition() {
         if (definition instanceof DecoderModel d) return d;
-        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is an encoder; this needs a decoder model (llama, mistral, qwen2, gpt2)");
+        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is " + (isEncoderDecoder() ? "an encoder-decoder" : "an encoder")
+                + "; this needs a decoder model (llama, mistral, qwen2, gpt2)");
     }
 
     /** The encoder architecture; an error naming the model type when this model is not an encoder. */
@@ -110,6 +113,14 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
     }
 
     public boolean isEncoder() { return definition instanceof EncoderModel; }
+
+    /** The encoder-decoder architecture (T5, Marian); an error naming the model type for other models. */
+    public EncoderDecoderModel encoderDecoder() {
+        if (definition instanceof EncoderDecoderModel m) return m;
+        throw new IllegalArgumentException("model_type '" + config.modelType() + "' is not an encoder-decoder; this needs t5 or marian");
+    }
+
+    public boolean isEncoderDecoder() { return definition instanceof EncoderDecoderModel; }
 
     /** EOS ids: generation_config.json's when present, else config.json's. */
     public List<Integer> eosTokenIds() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.engine.ops.Activation;
+import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
@@ -134,5 +135,23 @@ class GraphBuilderShapeErrorTest {
         assertContains(error(() -> g.output("mid", view)), "output 'mid' is a view");
         assertContains(error(() -> g.constant("c", 2, 3, new float[5])), "constant 'c' has 5 values; expected 6");
         assertContains(error(() -> g.input("empty", DType.F32, 0, 3)), "'empty' has shape [0, 3]; expected positive dimensions");
+    }
+
+    @Test
+    void crossAttentionAndPositionBiasShapesAreChecked() {
+        AttentionSpec cross = new AttentionSpec(2, 3, 2, 2, 8, 1f, false, -1, 5);
+        Tensor q = g.input("q", DType.F32, 6, 16), k = g.input("k", DType.F32, 10, 16), v = g.input("v", DType.F32, 10, 16);
+        Tensor past = g.input("past", DType.I32, 2, 1), slots = g.input("slots", DType.I32, 2, 1);
+        assertContains(error(() -> g.attention(q, q, v, past, slots, null, cross, "attn")), "attention k 'q' F32[6, 16]", "expected [10, 16]");
+        Tensor bias = g.input("bias", DType.F32, 6 * 4, 2);
+        assertContains(error(() -> g.attention(q, k, v, past, slots, null, bias, cross, "attn")), "attention position bias 'bias' F32[24, 2]", "expected [6·5, 2]");
+        Tensor wrongHeads = g.input("wrongHeads", DType.F32, 30, 3);
+        assertContains(error(() -> g.attention(q, k, v, past, slots, null, wrongHeads, cross, "attn")), "attention position bias 'wrongHeads'", "expected [6·keyCols, 2]");
+        Tensor good = g.input("good", DType.F32, 30, 2);
+        Tensor out = g.attention(q, k, v, past, slots, null, good, cross, "attn");
+        assertEquals("[6, 16]", out.shapeString());
+        assertEquals(5, ((Attention) g.build().nodes().get(0).op()).biasKeyCols());
+        IllegalArgumentException causal = assertThrows(IllegalArgumentException.class, () -> new AttentionSpec(2, 3, 2, 2, 8, 1f, true, -1, 5));
+        assertContains(causal.getMessage(), "kvLen 5 differs from seqLen 3", "only uncached, non-causal attention");
     }
 }

@@ -74,8 +74,9 @@ __kernel void attention(__global const float* q, int qOff, int qStride,
                         __global const int* past, int pastOff,
                         __global const int* slots, int slotsOff,
                         __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
+                        __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
                         __global float* out, int oOff, int oStride,
-                        int seqLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+                        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
     __local float qs[ATT_MAX_HD];
     __local float ks[ATT_WG][ATT_KCHUNK + 1];
     __local float ps[ATT_WG];
@@ -101,12 +102,12 @@ __kernel void attention(__global const float* q, int qOff, int qStride,
         qpos = past[pastOff + b] + i;
         len = past[pastOff + b] + seqLen;
     } else {
-        kBase = k + kOff + (long) b * seqLen * kStride;
-        vBase = v + vOff + (long) b * seqLen * vStride;
+        kBase = k + kOff + (long) b * kvLen * kStride;
+        vBase = v + vOff + (long) b * kvLen * vStride;
         kRow = kStride;
         vRow = vStride;
         qpos = i;
-        len = seqLen;
+        len = kvLen;
     }
     kBase += (long) kvh * headDim;
     vBase += (long) kvh * headDim;
@@ -139,6 +140,7 @@ __kernel void attention(__global const float* q, int qOff, int qStride,
             const int j = j0 + lid;
             s = dot * scale;
             if (hasMask && j < maskCols) s += mask[maskOff + (long) b * maskStride + j];
+            if (hasBias && j < biasKeyCols) s += bias[biasOff + ((long) r * biasKeyCols + j) * biasStride + h];
         }
         const float mNew = fmax(mRun, att_reduce_max(red, s, lid));
         if (mNew == -INFINITY) continue; // nothing finite yet: uniform across the group

@@ -1,5 +1,5 @@
 // CPU fused attention: appends the new K/V rows to the cache (when cached), then for every
-// (sequence, head, query) computes softmax(q·Kᵀ·scale + mask) · V over the visible keys.
+// (sequence, head, query) computes softmax(q·Kᵀ·scale + mask + bias) · V over the visible keys.
 // GQA/MQA: query head h reads KV head h / groupSize. The reference accumulates in double;
 // the fast path (AttentionCpuFast) is multi-threaded float with an online softmax.
 package dev.strata.engine.cpu.kernels;
@@ -52,8 +52,8 @@ public final class AttentionCpu {
         }
         requireF32(k);
         requireF32(v);
-        int r0 = b * s.seqLen();
-        return new KeyValues(k.seg(), k.index(r0, 0), k.stride(), v.seg(), v.index(r0, 0), v.stride(), s.seqLen());
+        int r0 = b * s.kvLen();
+        return new KeyValues(k.seg(), k.index(r0, 0), k.stride(), v.seg(), v.index(r0, 0), v.stride(), s.kvLen());
     }
 
     /** Number of keys query i of sequence b may see. */
@@ -61,11 +61,23 @@ public final class AttentionCpu {
         return s.causal() ? kvs.length() - s.seqLen() + i + 1 : kvs.length();
     }
 
+    /** Position bias of (b, head h, query i, key j): bias[(b·seqLen + i)·keyCols + j, h] for j < keyCols, else 0. */
+    static float bias(Mat bias, AttentionSpec s, int b, int h, int i, int j) {
+        if (bias == null) return 0f;
+        int keyCols = bias.rows() / (s.batch() * s.seqLen());
+        return j < keyCols ? bias.get((b * s.seqLen() + i) * keyCols + j, h) : 0f;
+    }
+
     private static void requireF32(Mat m) {
         if (m.dtype() != DType.F32) throw new IllegalStateException("attention inputs must be F32; got " + m.dtype());
     }
 
     public static void reference(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, AttentionSpec s, CpuKvStorage kv, Mat out) {
+        reference(q, k, v, past, slots, mask, null, s, kv, out);
+    }
+
+    /** bias: F32 [batch·seqLen·keyCols, heads] or null (see Attention). */
+    public static void reference(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, Mat bias, AttentionSpec s, CpuKvStorage kv, Mat out) {
         append(k, v, past, slots, s, kv);
         int hd = s.headDim();
         for (int b = 0; b < s.batch(); b++) {
@@ -80,7 +92,7 @@ public final class AttentionCpu {
                         double dot = 0;
                         long kp = kvs.key(j, kvh, hd);
                         for (int d = 0; d < hd; d++) dot += (double) q.get(r, h * hd + d) * kvs.k().getAtIndex(Mat.FLOAT, kp + d);
-                        double sc = dot * s.scale() + (mask != null && j < mask.cols() ? mask.get(b, j) : 0);
+                        double sc = dot * s.scale() + (mask != null && j < mask.cols() ? mask.get(b, j) : 0) + bias(bias, s, b, h, i, j);
                         scores[j] = sc;
                         max = Math.max(max, sc);
                     }
@@ -100,7 +112,11 @@ public final class AttentionCpu {
     }
 
     public static void fast(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
+        fast(q, k, v, past, slots, mask, null, s, kv, out, par);
+    }
+
+    public static void fast(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, Mat bias, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
         append(k, v, past, slots, s, kv);
-        AttentionCpuFast.attend(q, k, v, past, slots, mask, s, kv, out, par);
+        AttentionCpuFast.attend(q, k, v, past, slots, mask, bias, s, kv, out, par);
     }
 }

@@ -55,7 +55,7 @@ final class AttentionCpuFast {
         }
     }
 
-    static void attend(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
+    static void attend(Mat q, Mat k, Mat v, Mat past, Mat slots, Mat mask, Mat bias, AttentionSpec s, CpuKvStorage kv, Mat out, CpuParallel par) {
         AttentionCpu.KeyValues[] kvs = new AttentionCpu.KeyValues[s.batch()];
         for (int b = 0; b < s.batch(); b++) kvs[b] = AttentionCpu.keyValues(k, v, past, slots, s, kv, b);
         int seqHeads = s.batch() * s.heads(), wanted = TASKS_PER_THREAD * par.threads();
@@ -68,13 +68,13 @@ final class AttentionCpuFast {
                 int i0 = part * rowsPer, i1 = Math.min(s.seqLen(), (part + 1) * rowsPer);
                 boolean transposed = s.seqLen() >= TRANSPOSE_MIN_ROWS;
                 if (transposed && i1 > i0) scratch.transpose(kvs[b], h / s.groupSize(), s.headDim(), AttentionCpu.visible(s, kvs[b], i1 - 1));
-                for (int i = i0; i < i1; i++) query(q, b, h, i, kvs[b], mask, s, out, scratch, transposed);
+                for (int i = i0; i < i1; i++) query(q, b, h, i, kvs[b], mask, bias, s, out, scratch, transposed);
             }
         });
     }
 
-    /** out row (b, i), head h = softmax(q·Kᵀ·scale + mask) · V over the keys query i sees. */
-    private static void query(Mat q, int b, int h, int i, AttentionCpu.KeyValues kvb, Mat mask, AttentionSpec s, Mat out, Scratch w,
+    /** out row (b, i), head h = softmax(q·Kᵀ·scale + mask + bias) · V over the keys query i sees. */
+    private static void query(Mat q, int b, int h, int i, AttentionCpu.KeyValues kvb, Mat mask, Mat bias, AttentionSpec s, Mat out, Scratch w,
                               boolean transposed) {
         int hd = s.headDim(), kvh = h / s.groupSize(), r = b * s.seqLen() + i, n = AttentionCpu.visible(s, kvb, i);
         float[] qv = w.q, acc = w.acc, sc = w.scores;
@@ -88,6 +88,7 @@ final class AttentionCpuFast {
             float blockMax = Float.NEGATIVE_INFINITY;
             for (int jj = 0; jj < jn; jj++) {
                 if (mask != null && j0 + jj < mask.cols()) sc[jj] += mask.get(b, j0 + jj);
+                if (bias != null) sc[jj] += AttentionCpu.bias(bias, s, b, h, i, j0 + jj);
                 blockMax = Math.max(blockMax, sc[jj]);
             }
             if (blockMax == Float.NEGATIVE_INFINITY) continue;
