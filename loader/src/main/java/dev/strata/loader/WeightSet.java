@@ -147,14 +147,6 @@ public final class WeightSet implements WeightSource {
         return byName.keySet();
     }
 
-    @Override
-    public long totalBytes() {
-        long sum = 0;
-        for (Map.Entry<String, SafetensorsFile> e : byName.entrySet()) {
-            sum += e.getValue().info(e.getKey()).byteLength();
-        }
-        return sum;
-    }
 
     public List<SafetensorsFile> files() {
         return files;

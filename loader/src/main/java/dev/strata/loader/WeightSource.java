@@ -21,7 +21,12 @@ public interface WeightSource extends AutoCloseable {
 
     Set<String> names();
 
-    long totalBytes();
+    /** Bytes of every tensor's data. */
+    default long totalBytes() {
+        long sum = 0;
+        for (String name : names()) sum += info(name).byteLength();
+        return sum;
+    }
 
     @Override
     void close();

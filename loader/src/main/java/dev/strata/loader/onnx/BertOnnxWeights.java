@@ -249,14 +249,6 @@ public final class BertOnnxWeights implements WeightSource {
         return byName.keySet();
     }
 
-    @Override
-    public long totalBytes() {
-        long sum = 0;
-        for (OnnxTensor t : byName.values()) {
-            sum += t.byteLength();
-        }
-        return sum;
-    }
 
     private OnnxTensor tensor(String name) {
         OnnxTensor t = byName.get(name);

@@ -57,51 +57,7 @@ class AttentionConformanceTest {
      * mask: [batch, maskCols] or null. In float when inFloat (a plain same-precision implementation).
      */
     static double[] attend(float[] q, float[][] keys, float[][] values, int[] past, AttentionSpec s, float[] mask, int maskCols, boolean inFloat) {
-        int hd = s.headDim(), kvDim = s.kvHeads() * hd, qDim = s.heads() * hd;
-        double[] out = new double[s.batch() * s.seqLen() * qDim];
-        for (int b = 0; b < s.batch(); b++) {
-            int total = past[b] + s.seqLen();
-            for (int h = 0; h < s.heads(); h++) {
-                int kvh = h / (s.heads() / s.kvHeads());
-                for (int i = 0; i < s.seqLen(); i++) {
-                    int row = b * s.seqLen() + i;
-                    int n = s.causal() ? past[b] + i + 1 : total;
-                    double[] score = new double[n];
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        double dot = 0;
-                        float fdot = 0;
-                        for (int d = 0; d < hd; d++) {
-                            float qv = q[row * qDim + h * hd + d], kv = keys[b][j * kvDim + kvh * hd + d];
-                            dot += (double) qv * kv;
-                            fdot += qv * kv;
-                        }
-                        double m = mask != null && j < maskCols ? mask[b * maskCols + j] : 0;
-                        score[j] = inFloat ? fdot * s.scale() + (float) m : dot * s.scale() + m;
-                        max = Math.max(max, score[j]);
-                    }
-                    if (max == Double.NEGATIVE_INFINITY) continue; // no visible key: 0
-                    double sum = 0;
-                    float fsum = 0;
-                    for (int j = 0; j < n; j++) {
-                        score[j] = inFloat ? (float) Math.exp((float) (score[j] - max)) : Math.exp(score[j] - max);
-                        sum += score[j];
-                        fsum += (float) score[j];
-                    }
-                    for (int d = 0; d < hd; d++) {
-                        double acc = 0;
-                        float facc = 0;
-                        for (int j = 0; j < n; j++) {
-                            float vv = values[b][j * kvDim + kvh * hd + d];
-                            acc += score[j] * vv;
-                            facc += (float) score[j] * vv;
-                        }
-                        out[row * qDim + h * hd + d] = inFloat ? facc / fsum : acc / sum;
-                    }
-                }
-            }
-        }
-        return out;
+        return AttentionCrossBiasConformanceTest.attend(q, keys, values, past, s, mask, maskCols, null, 0, inFloat);
     }
 
     /** Sequence 0 left-padded by 2 (-inf), sequence 1 with a finite -1.5 bias on key 3, zeros elsewhere. */

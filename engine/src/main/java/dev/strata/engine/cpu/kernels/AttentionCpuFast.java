@@ -4,9 +4,9 @@
 // p·v accumulates over headDim. Parallel over (sequence, head) and, when those are fewer than
 // about four tasks per thread (long prefill of one sequence), over query-row ranges as well.
 // Ops with at least TRANSPOSE_MIN_ROWS query rows per sequence (prefill, encoders) first copy
-// each task's keys transposed ([headDim][keys]), so scores come L keys at a time from
-// broadcast-q FMAs with no horizontal sums; the choice depends on the op only, never on the
-// thread count, so results do not either.
+// each task's keys transposed ([headDim][keys]) and its values as rows into arrays, so scores
+// come L keys at a time from broadcast-q FMAs with no horizontal sums and p·v reads plain arrays;
+// the choice depends on the op only, never on the thread count, so results do not either.
 package dev.strata.engine.cpu.kernels;
 
 import static dev.strata.engine.cpu.simd.Lanes.F;
@@ -35,7 +35,7 @@ final class AttentionCpuFast {
     /** Per-worker buffers: scaled query, output accumulator, block scores, transposed keys. */
     private static final class Scratch {
         final float[] q, acc, scores = new float[KEY_BLOCK];
-        float[] keysT = new float[0];
+        float[] keysT = new float[0], values = new float[0];
         int keyCols;
 
         Scratch(int headDim) {
@@ -43,14 +43,16 @@ final class AttentionCpuFast {
             acc = new float[headDim];
         }
 
-        /** keysT[d·keyCols + j] = K[j][kvHead·hd + d] for j < n. */
+        /** keysT[d·keyCols + j] = K[j][kvHead·hd + d] and values[j·hd + d] = V[j][kvHead·hd + d] for j < n. */
         void transpose(AttentionCpu.KeyValues kvb, int kvh, int hd, int n) {
             keyCols = (n + L - 1) / L * L;
             if (keysT.length < hd * keyCols) keysT = new float[hd * keyCols];
-            MemorySegment ks = kvb.k();
+            if (values.length < hd * n) values = new float[hd * n];
+            MemorySegment ks = kvb.k(), vs = kvb.v();
             for (int j = 0; j < n; j++) {
                 long k0 = kvb.key(j, kvh, hd);
                 for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = Lanes.f32At(ks, k0 + d);
+                MemorySegment.copy(vs, Mat.FLOAT, kvb.value(j, kvh, hd) * Float.BYTES, values, j * hd, hd);
             }
         }
     }
@@ -103,7 +105,8 @@ final class AttentionCpuFast {
                 float p = sc[jj];
                 if (p == 0f) continue;
                 sum += p;
-                axpy(acc, p, kvb.v(), kvb.value(j0 + jj, kvh, hd), hd);
+                if (transposed) axpy(acc, p, w.values, (j0 + jj) * hd, hd);
+                else axpy(acc, p, kvb.v(), kvb.value(j0 + jj, kvh, hd), hd);
             }
         }
         store(acc, sum == 0 ? 0f : 1f / sum, out.seg(), out.index(r, h * hd), hd);
@@ -173,6 +176,14 @@ final class AttentionCpuFast {
     }
 
     /** acc += p · V[vp .. vp + hd). */
+    /** acc += p · values[vp .. vp + hd). */
+    private static void axpy(float[] acc, float p, float[] values, int vp, int hd) {
+        FloatVector pv = FloatVector.broadcast(F, p);
+        int d = 0;
+        for (; d + L <= hd; d += L) FloatVector.fromArray(F, values, vp + d).fma(pv, FloatVector.fromArray(F, acc, d)).intoArray(acc, d);
+        for (; d < hd; d++) acc[d] += p * values[vp + d];
+    }
+
     private static void axpy(float[] acc, float p, MemorySegment vs, long vp, int hd) {
         FloatVector pv = FloatVector.broadcast(F, p);
         int d = 0;
