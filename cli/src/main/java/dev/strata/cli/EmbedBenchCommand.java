@@ -36,6 +36,7 @@ final class EmbedBenchCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (batch < 1 || seq < 2 || reps < 1) throw new IllegalArgumentException("need --batch >= 1, --seq >= 2, -r >= 1");
+        if (seq % 8 != 0) throw new IllegalArgumentException("--seq " + seq + ": expected a multiple of 8 (the embedder pads batches to one, and uneven lengths would time padding)");
         PrintWriter out = spec.commandLine().getOut();
         EmbeddingModelOptions mo = new EmbeddingModelOptions();
         mo.model = model;
@@ -44,6 +45,7 @@ final class EmbedBenchCommand implements Callable<Integer> {
         mo.batch = batch;
         try (ComputeDevice dev = backend.open(); EmbeddingModelOptions.Session s = mo.open(dev)) {
             int vocab = s.model().config().vocabSize();
+            if (vocab <= FIRST_WORD_ID) throw new IllegalArgumentException("model vocabulary of " + vocab + " has no word pieces past id " + FIRST_WORD_ID + "; expected a BERT vocabulary");
             int cls = s.tokenizer().tokenId("[CLS]").orElse(101), sep = s.tokenizer().tokenId("[SEP]").orElse(102);
             SplittableRandom rnd = new SplittableRandom(1);
             int[][] ids = new int[batch][seq];

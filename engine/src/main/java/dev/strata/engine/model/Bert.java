@@ -47,6 +47,8 @@ public final class Bert implements EncoderModel {
 
     public boolean hasPooler() { return pooler; }
 
+    public int typeVocab() { return typeVocab; }
+
     public int labels() { return labels; }
 
     public Graph build(WeightCatalog weights, int batch, int seqLen, boolean hiddenStates) {

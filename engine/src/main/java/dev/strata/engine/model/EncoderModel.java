@@ -16,6 +16,9 @@ public interface EncoderModel extends ModelDefinition {
 
     boolean hasPooler();
 
+    /** Rows of the token-type table (BERT's type_vocab_size). */
+    int typeVocab();
+
     /** Number of classifier labels; 0 for a bare encoder. */
     int labels();
 

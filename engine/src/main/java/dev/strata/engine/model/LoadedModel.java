@@ -47,12 +47,11 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new IOException(dir + " has no config.json; expected a Hugging Face model directory (config.json + safetensors) or a BERT ONNX export (" + ONNX_FILE + ")");
         HfConfig config = HfConfig.read(cfg);
-        boolean bert = config.modelType().equals("bert"), encDec = config.isEncoderDecoder();
-        if (!bert && !encDec) architecture(config);
+        boolean bert = config.modelType().equals("bert");
+        ModelDefinition known = bert ? null : config.isEncoderDecoder() ? EncoderDecoderModel.forConfig(config) : architecture(config); // before mapping any weights
         WeightSet ws = WeightSet.open(dir);
         try {
-            ModelDefinition def = bert ? new Bert(config, catalog(ws), WeightLayout.OUT_IN)
-                    : encDec ? EncoderDecoderModel.forConfig(config) : architecture(config);
+            ModelDefinition def = bert ? new Bert(config, catalog(ws), WeightLayout.OUT_IN) : known;
             return new LoadedModel(dir, config, ws, def, GenerationConfig.read(dir));
         } catch (RuntimeException | IOException e) {
             ws.close();
@@ -73,7 +72,7 @@ public final class LoadedModel implements AutoCloseable, WeightCatalog {
                 config = HfConfig.parse(ws.configJson(heads));
             }
             if (!config.modelType().equals("bert")) throw new IOException(onnx + ": ONNX import supports BERT-family encoders; config says model_type '" + config.modelType() + "'");
-            return new LoadedModel(dir, config, ws, new Bert(config, catalog(ws), WeightLayout.IN_OUT), Optional.empty());
+            return new LoadedModel(dir, config, ws, new Bert(config, catalog(ws), ws.linearWeightsTransposed() ? WeightLayout.IN_OUT : WeightLayout.OUT_IN), Optional.empty());
         } catch (RuntimeException | IOException e) {
             ws.close();
             throw e;

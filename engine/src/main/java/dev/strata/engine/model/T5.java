@@ -98,7 +98,7 @@ public final class T5 implements EncoderDecoderModel {
         Tensor out = norm(g, x, "decoder.final_layer_norm", "result_norm", -1);
         Seq2SeqBlocks.hiddenState(g, o, c.decoderLayers(), out);
         if (c.scaleDecoderOutputs()) out = g.name(g.scale(out, (float) (1 / Math.sqrt(d)), "result_scaled"), "result_scaled", -1);
-        Tensor lmHead = c.tieWordEmbeddings() || !g.hasWeight("lm_head.weight") ? shared : g.weight("lm_head.weight", c.vocabSize(), d);
+        Tensor lmHead = c.tieWordEmbeddings() ? shared : g.weight("lm_head.weight", c.vocabSize(), d); // untied: lm_head is required
         Seq2SeqBlocks.head(g, in, out, lmHead, null, o);
         return g.build();
     }

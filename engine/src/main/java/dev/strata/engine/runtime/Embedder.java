@@ -2,7 +2,8 @@
 // pieces (keeping the closing special token), sorts them by length and runs batches padded only
 // to the longest text of each batch (rounded up to a multiple of 8, so a few graph shapes
 // serve every batch), then pools (mean over the mask, or CLS) and L2-normalises. Results come
-// back in input order.
+// back in input order. Calls are serialised (synchronized): share one instance between threads
+// or keep one per thread.
 package dev.strata.engine.runtime;
 
 import dev.strata.engine.backend.ComputeDevice;
@@ -67,17 +68,21 @@ public final class Embedder implements AutoCloseable {
         return cut;
     }
 
-    public List<Embedding> embed(List<String> texts) {
+    public synchronized List<Embedding> embed(List<String> texts) {
         int[][] ids = new int[texts.size()][];
         for (int i = 0; i < ids.length; i++) ids[i] = tokenize(texts.get(i));
         return embedTokens(ids);
     }
 
-    /** Embeds already-tokenized texts (each non-empty, within maxTokens). */
-    public List<Embedding> embedTokens(int[][] ids) {
+    /** Embeds already-tokenized texts (each non-empty, within maxTokens, ids inside the vocabulary). */
+    public synchronized List<Embedding> embedTokens(int[][] ids) {
+        int vocab = engine.model().config().vocabSize();
         for (int i = 0; i < ids.length; i++) {
             if (ids[i].length == 0 || ids[i].length > options.maxTokens()) {
                 throw new IllegalArgumentException("text " + i + " has " + ids[i].length + " tokens; expected 1 to " + options.maxTokens());
+            }
+            for (int t : ids[i]) {
+                if (t < 0 || t >= vocab) throw new IllegalArgumentException("text " + i + " has token id " + t + " outside the vocabulary [0, " + vocab + ")");
             }
         }
         Integer[] order = new Integer[ids.length];

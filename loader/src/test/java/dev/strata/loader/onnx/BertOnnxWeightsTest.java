@@ -163,6 +163,18 @@ class BertOnnxWeightsTest {
     }
 
     @Test
+    void oneWeightFeedingTwoLayers() throws IOException {
+        Proto g = bertGraph("", false)
+                .msg(1, node("MatMul", "k/MatMul", List.of("x", "onnx::MatMul_1"), List.of("k_mm")))
+                .msg(1, node("Add", "k/Add", List.of("encoder.layer.0.attention.self.key.bias", "k_mm"), List.of("k")))
+                .msg(5, floatRaw("encoder.layer.0.attention.self.key.bias", 4));
+        Path file = OnnxModels.write(dir, "shared.onnx", model(g));
+        OnnxException ex = assertThrows(OnnxException.class, () -> BertOnnxWeights.open(file).close());
+        assertEquals(file + ": MatMul weight 'onnx::MatMul_1' feeds two Linear layers, 'encoder.layer.0.attention.self.query.weight'"
+                + " and 'encoder.layer.0.attention.self.key.weight'; expected one weight per layer", ex.getMessage());
+    }
+
+    @Test
     void notABertExport() throws IOException {
         Path file = OnnxModels.write(dir, "n.onnx", model(Proto.msg().msg(5, floatRaw("w", 2))));
         OnnxException ex = assertThrows(OnnxException.class, () -> BertOnnxWeights.open(file).close());

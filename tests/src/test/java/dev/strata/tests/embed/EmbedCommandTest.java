@@ -7,6 +7,7 @@ package dev.strata.tests.embed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,6 +73,9 @@ class EmbedCommandTest {
                 assertArrayEquals(api.get(i).vector(), v, "text " + i);
             }
             assertEquals(2, api.get(1).tokens(), "the empty line is [CLS] [SEP]");
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                    () -> e.embedTokens(new int[][] {{101, 102}, {101, 30522, 102}}));
+            assertEquals("text 1 has token id 30522 outside the vocabulary [0, 30522)", bad.getMessage());
         }
     }
 

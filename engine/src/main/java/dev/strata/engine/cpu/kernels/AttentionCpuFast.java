@@ -101,12 +101,11 @@ final class AttentionCpuFast {
                 max = blockMax;
             }
             exp(sc, jn, max);
-            for (int jj = 0; jj < jn; jj++) {
-                float p = sc[jj];
-                if (p == 0f) continue;
-                sum += p;
-                if (transposed) axpy(acc, p, w.values, (j0 + jj) * hd, hd);
-                else axpy(acc, p, kvb.v(), kvb.value(j0 + jj, kvh, hd), hd);
+            for (int jj = 0; jj < jn; jj++) if (sc[jj] != 0f) sum += sc[jj];
+            if (transposed) {
+                weightedValues(acc, sc, jn, w.values, j0 * hd, hd);
+            } else {
+                for (int jj = 0; jj < jn; jj++) if (sc[jj] != 0f) axpy(acc, sc[jj], kvb.v(), kvb.value(j0 + jj, kvh, hd), hd);
             }
         }
         store(acc, sum == 0 ? 0f : 1f / sum, out.seg(), out.index(r, h * hd), hd);
@@ -175,15 +174,29 @@ final class AttentionCpuFast {
         for (; d < hd; d++) acc[d] *= c;
     }
 
-    /** acc += p · V[vp .. vp + hd). */
-    /** acc += p · values[vp .. vp + hd). */
-    private static void axpy(float[] acc, float p, float[] values, int vp, int hd) {
-        FloatVector pv = FloatVector.broadcast(F, p);
+    /**
+     * acc += Σ_jj p[jj] · values[v0 + jj·hd ..] over the block's keys with p ≠ 0, keys in order: per
+     * L-wide slice of acc, held in a register across all keys. Each lane sees the same FMAs in the
+     * same order as one axpy per key, so the result is the same, with a load and store per slice
+     * per block instead of per key.
+     */
+    private static void weightedValues(float[] acc, float[] p, int jn, float[] values, int v0, int hd) {
         int d = 0;
-        for (; d + L <= hd; d += L) FloatVector.fromArray(F, values, vp + d).fma(pv, FloatVector.fromArray(F, acc, d)).intoArray(acc, d);
-        for (; d < hd; d++) acc[d] += p * values[vp + d];
+        for (; d + L <= hd; d += L) {
+            FloatVector a = FloatVector.fromArray(F, acc, d);
+            for (int jj = 0; jj < jn; jj++) {
+                if (p[jj] != 0f) a = FloatVector.fromArray(F, values, v0 + jj * hd + d).fma(FloatVector.broadcast(F, p[jj]), a);
+            }
+            a.intoArray(acc, d);
+        }
+        for (; d < hd; d++) {
+            float a = acc[d];
+            for (int jj = 0; jj < jn; jj++) if (p[jj] != 0f) a += p[jj] * values[v0 + jj * hd + d];
+            acc[d] = a;
+        }
     }
 
+    /** acc += p · V[vp .. vp + hd). */
     private static void axpy(float[] acc, float p, MemorySegment vs, long vp, int hd) {
         FloatVector pv = FloatVector.broadcast(F, p);
         int d = 0;

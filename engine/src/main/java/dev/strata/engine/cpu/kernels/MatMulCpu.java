@@ -9,39 +9,43 @@ import dev.strata.engine.ops.WeightLayout;
 public final class MatMulCpu {
     private MatMulCpu() {}
 
+    /** Rows of x per pass of the reference: bounds its scratch to ROWS × (k + n) values. */
+    private static final int ROWS = 64;
+
     /**
-     * Each output sums bias, then x[i, kk]·W(j, kk) for kk ascending, in double. x and one W row at a
-     * time are first copied to float arrays (one dtype decode per element, sequential reads); IN_OUT
-     * weights are walked row by row (kk outer) with every output's partial sum kept, so the order of
-     * each sum is the same for both layouts.
+     * Each output sums bias, then x[i, kk]·W(j, kk) for kk ascending, in double. Per block of ROWS
+     * rows, x and one W row at a time are first copied to float arrays (one dtype decode per element,
+     * sequential reads); IN_OUT weights are walked row by row (kk outer) with every output's partial
+     * sum kept, so the order of each sum is the same for both layouts.
      */
     public static void reference(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out) {
         int m = x.rows(), k = x.cols(), n = out.cols();
-        float[] xs = new float[m * k];
-        for (int i = 0; i < m; i++) for (int kk = 0; kk < k; kk++) xs[i * k + kk] = x.get(i, kk);
-        double[] acc = new double[m * n];
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) acc[i * n + j] = bias == null ? 0 : bias.get(0, j);
-        if (layout == WeightLayout.OUT_IN) {
-            float[] row = new float[k];
-            for (int j = 0; j < n; j++) {
-                for (int kk = 0; kk < k; kk++) row[kk] = w.get(j, kk);
-                for (int i = 0; i < m; i++) {
-                    double a = acc[i * n + j];
-                    for (int kk = 0; kk < k; kk++) a += (double) xs[i * k + kk] * row[kk];
-                    acc[i * n + j] = a;
+        float[] xs = new float[Math.min(m, ROWS) * k], row = new float[layout == WeightLayout.OUT_IN ? k : n];
+        double[] acc = new double[Math.min(m, ROWS) * n];
+        for (int i0 = 0; i0 < m; i0 += ROWS) {
+            int rows = Math.min(ROWS, m - i0);
+            for (int i = 0; i < rows; i++) for (int kk = 0; kk < k; kk++) xs[i * k + kk] = x.get(i0 + i, kk);
+            for (int i = 0; i < rows; i++) for (int j = 0; j < n; j++) acc[i * n + j] = bias == null ? 0 : bias.get(0, j);
+            if (layout == WeightLayout.OUT_IN) {
+                for (int j = 0; j < n; j++) {
+                    for (int kk = 0; kk < k; kk++) row[kk] = w.get(j, kk);
+                    for (int i = 0; i < rows; i++) {
+                        double a = acc[i * n + j];
+                        for (int kk = 0; kk < k; kk++) a += (double) xs[i * k + kk] * row[kk];
+                        acc[i * n + j] = a;
+                    }
+                }
+            } else {
+                for (int kk = 0; kk < k; kk++) {
+                    for (int j = 0; j < n; j++) row[j] = w.get(kk, j);
+                    for (int i = 0; i < rows; i++) {
+                        double xv = xs[i * k + kk];
+                        for (int j = 0; j < n; j++) acc[i * n + j] += xv * row[j];
+                    }
                 }
             }
-        } else {
-            float[] row = new float[n];
-            for (int kk = 0; kk < k; kk++) {
-                for (int j = 0; j < n; j++) row[j] = w.get(kk, j);
-                for (int i = 0; i < m; i++) {
-                    double xv = xs[i * k + kk];
-                    for (int j = 0; j < n; j++) acc[i * n + j] += xv * row[j];
-                }
-            }
+            for (int i = 0; i < rows; i++) for (int j = 0; j < n; j++) out.set(i0 + i, j, (float) acc[i * n + j]);
         }
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) out.set(i, j, (float) acc[i * n + j]);
     }
 
     public static void fast(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out, CpuParallel par) {

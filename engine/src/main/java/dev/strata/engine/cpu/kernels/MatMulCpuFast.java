@@ -2,9 +2,9 @@
 //  1. k == 0                → out = bias (nothing to reduce).
 //  2. m < GEMM_MIN_ROWS     → Gemv: decode shapes are bound by streaming W once; parallel over
 //                             output columns (OUT_IN: dot per column; IN_OUT: axpy over column blocks).
-//  3. otherwise             → Gemm: W packed into KC × NR panels once per call, row blocks of x
-//                             packed into 6-row tiles; parallel over row blocks (and column strips
-//                             when the blocks are few).
+//  3. otherwise             → Gemm: W packed into k × NR panels per call (in column chunks),
+//                             blocks of x packed into 4-row tiles; parallel over row blocks (and
+//                             column strips when the blocks are few).
 // GEMM_MIN_ROWS = 32: at 768×768 on 2 cores (AVX2), Gemv beat Gemm up to 32 rows (F32 OUT_IN,
 // 16 rows: 783 vs 1170 µs; 32 rows: 1148 vs 2521 µs) and they were level at 64–128 rows on a
 // loaded machine; Gemm's scalar transposing pack for OUT_IN is what small m cannot amortise.

@@ -1,6 +1,7 @@
 // Prefill-shaped matmul (many rows of x), BLIS-style without a k split. W is packed once per
 // call into one panel per NR columns (NR = 2 vectors; converted to F32 and, for OUT_IN,
-// transposed; k × NR floats, L2-resident), in parallel over column strips. Each task takes a block
+// transposed; k × NR floats, L2-resident), in parallel over column strips — in column chunks of
+// at most 32 MiB, so an LM head is never copied whole. Each task takes a block
 // of rows of x sized so its packed copy (4-row tiles, zero-padded) stays in L2, and runs the
 // 4 × NR register micro-kernel over the whole reduction against every panel of its strips —
 // 8 vector accumulators, per k step two panel loads and four broadcasts for eight FMAs, no
@@ -29,41 +30,48 @@ public final class Gemm {
     /** Floats of packed x per task block (256 KiB, within L2), and the block's row bounds. */
     private static final int BLOCK_FLOATS = 64 * 1024, MIN_BLOCK_ROWS = 16, MAX_BLOCK_ROWS = 128;
 
+    /** Packed W per pass at most (32 MiB): wider matrices (an LM head) go in column chunks. */
+    private static final long PACK_FLOATS = 8L << 20;
+
     /** out[m, n] = x[m, k] · W + bias. outIn: W is [n, k] (else [k, n]); any float dtype. */
     public static void matmul(Mat x, Mat w, boolean outIn, Mat bias, Mat out, CpuParallel par) {
         int m = x.rows(), k = x.cols(), n = out.cols();
         int strips = (n + NR - 1) / NR;
-        float[] packed = new float[strips * NR * k];
+        int chunk = (int) Math.max(1, Math.min(strips, PACK_FLOATS / ((long) NR * k)));
+        float[] packed = new float[Math.multiplyExact(chunk * NR, k)];
         float[] biasRow = new float[strips * NR];
         for (int j = 0; j < n; j++) biasRow[j] = Gemv.biasAt(bias, j);
         int kind = Lanes.kind(w.dtype());
-        par.forRange(strips, 1, (from, to) -> {
-            for (int s = from; s < to; s++) packW(w, kind, outIn, s, n, k, packed);
-        });
         int mc = Math.clamp(BLOCK_FLOATS / k / MR * MR, MIN_BLOCK_ROWS, MAX_BLOCK_ROWS);
         int blocks = (m + mc - 1) / mc;
-        int stripGroups = Math.min(strips, Math.max(1, (2 * par.threads() + blocks - 1) / blocks));
-        int stripsPer = (strips + stripGroups - 1) / stripGroups;
-        par.forRange(blocks * stripGroups, 1, (from, to) -> {
-            float[] a = new float[(mc + MR - 1) / MR * MR * k], row = new float[k];
-            for (int t = from; t < to; t++) {
-                int blk = t / stripGroups, sg = t % stripGroups;
-                int i0 = blk * mc, rows = Math.min(mc, m - i0);
-                int s0 = sg * stripsPer, s1 = Math.min(strips, s0 + stripsPer);
-                packX(x, i0, rows, k, a, row);
-                for (int s = s0; s < s1; s++) {
-                    int j0 = s * NR, nc = Math.min(NR, n - j0);
-                    for (int r = 0; r < rows; r += MR) {
-                        micro(a, r * k, packed, s * k * NR, k, out.seg(), out.index(i0 + r, j0), out.stride(), Math.min(MR, rows - r), nc, biasRow, j0);
+        for (int c0 = 0; c0 < strips; c0 += chunk) {
+            int first = c0, count = Math.min(chunk, strips - c0);
+            par.forRange(count, 1, (from, to) -> {
+                for (int s = from; s < to; s++) packW(w, kind, outIn, first + s, n, k, s, packed);
+            });
+            int stripGroups = Math.min(count, Math.max(1, (2 * par.threads() + blocks - 1) / blocks));
+            int stripsPer = (count + stripGroups - 1) / stripGroups;
+            par.forRange(blocks * stripGroups, 1, (from, to) -> {
+                float[] a = new float[(mc + MR - 1) / MR * MR * k], row = new float[k];
+                for (int t = from; t < to; t++) {
+                    int blk = t / stripGroups, sg = t % stripGroups;
+                    int i0 = blk * mc, rows = Math.min(mc, m - i0);
+                    int s0 = sg * stripsPer, s1 = Math.min(count, s0 + stripsPer);
+                    packX(x, i0, rows, k, a, row);
+                    for (int s = s0; s < s1; s++) {
+                        int j0 = (first + s) * NR, nc = Math.min(NR, n - j0);
+                        for (int r = 0; r < rows; r += MR) {
+                            micro(a, r * k, packed, s * k * NR, k, out.seg(), out.index(i0 + r, j0), out.stride(), Math.min(MR, rows - r), nc, biasRow, j0);
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
     }
 
-    /** Panel of strip s: packed[s·k·NR + kk·NR + c] = W(column s·NR + c, reduction kk) as F32, 0 past n. */
-    private static void packW(Mat w, int kind, boolean outIn, int s, int n, int k, float[] packed) {
-        int j0 = s * NR, nc = Math.min(NR, n - j0), base = s * k * NR;
+    /** Panel `slot` of the pass: packed[slot·k·NR + kk·NR + c] = W(column s·NR + c, reduction kk) as F32, 0 past n. */
+    private static void packW(Mat w, int kind, boolean outIn, int s, int n, int k, int slot, float[] packed) {
+        int j0 = s * NR, nc = Math.min(NR, n - j0), base = slot * k * NR;
         MemorySegment ws = w.seg();
         if (outIn) {
             for (int c = 0; c < nc; c++) {
