@@ -1,6 +1,6 @@
 // `strata bench embed`: embedding throughput on fixed-shape batches — `batch` texts of exactly
 // `seq` tokens ([CLS], random word pieces, [SEP]; no padding), the whole path an Embedder user
-// pays (forward pass, read-back, pooling), after two warm-up runs. Prints mean ± sd over the
+// pays (forward pass, read-back, pooling), after warm-up runs (at least two, up to 5 s). Prints mean ± sd over the
 // repetitions and, last, `tokens_per_second: X`. bench/embed.sh runs ONNX Runtime on the same
 // shapes in the same run.
 package dev.strata.cli;
@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "embed", mixinStandardHelpOptions = true, description = "Embedding throughput (tokens/s) on batches of fixed-length texts.")
 final class EmbedBenchCommand implements Callable<Integer> {
+    /** Warm-up: at least 2 runs, then more until 5 s have passed (the JIT settles the kernels), at most 20. */
+    static final int WARMUP_MIN_RUNS = 2, WARMUP_MAX_RUNS = 20;
+    static final long WARMUP_NANOS = 5_000_000_000L;
     /** First word-piece id drawn: past BERT's special and unused tokens. */
     static final int FIRST_WORD_ID = 1000;
 
@@ -54,7 +57,8 @@ final class EmbedBenchCommand implements Callable<Integer> {
                 t[0] = cls;
                 t[seq - 1] = sep;
             }
-            for (int w = 0; w < 2; w++) s.embedder().embedTokens(ids);
+            long warm = System.nanoTime();
+            for (int w = 0; w < WARMUP_MIN_RUNS || (w < WARMUP_MAX_RUNS && System.nanoTime() - warm < WARMUP_NANOS); w++) s.embedder().embedTokens(ids);
             double[] tps = new double[reps];
             for (int r = 0; r < reps; r++) {
                 long t0 = System.nanoTime();
