@@ -3,8 +3,6 @@ package dev.strata.loader.onnx;
 
 import dev.strata.loader.TensorInfo;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -15,8 +13,6 @@ import java.util.Objects;
  */
 public record OnnxTensor(String name, OnnxDataType type, long[] shape, long fileOffset, MemorySegment data) {
 
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public OnnxTensor {
         Objects.requireNonNull(name, "name");
@@ -58,7 +54,7 @@ public record OnnxTensor(String name, OnnxDataType type, long[] shape, long file
         }
         long[] out = new long[(int) elementCount()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = type == OnnxDataType.INT64 ? data.get(I64_LE, 8L * i) : data.get(I32_LE, 4L * i);
+            out[i] = type == OnnxDataType.INT64 ? data.get(ProtoReader.I64_LE, 8L * i) : data.get(ProtoReader.I32_LE, 4L * i);
         }
         return out;
     }

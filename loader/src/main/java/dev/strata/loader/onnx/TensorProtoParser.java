@@ -3,8 +3,6 @@ package dev.strata.loader.onnx;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +18,6 @@ final class TensorProtoParser {
     /** Typed values stored one field each (unpacked) beyond this count are refused; writers pack them. */
     static final int MAX_UNPACKED_VALUES = 1 << 20;
 
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final ProtoReader r;
     private final MemorySegment mapping;
@@ -255,9 +251,9 @@ final class TensorProtoParser {
                     if (v != (int) v) {
                         throw values.error(at, typed + ": int32_data value " + v + " does not fit in 32 bits");
                     }
-                    out.set(I32_LE, 4 * count, (int) v);
+                    out.set(ProtoReader.I32_LE, 4 * count, (int) v);
                 } else {
-                    out.set(I64_LE, 8 * count, v);
+                    out.set(ProtoReader.I64_LE, 8 * count, v);
                 }
                 count++;
             }
