@@ -26,7 +26,7 @@ source scripts/jdk25.sh
 JDK=${STRATA_JLINK_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
 [[ -x "$JDK/bin/jlink" ]] || JDK=$JAVA_HOME
 FIXTURES_SRC=${STRATA_FIXTURES_SRC:-$root/../shared/fixtures}
-FIXTURES=(llama-gqa llama-mqa llama-gqa-bf16 qwen2 gpt2 llama-256)
+FIXTURES=(llama-gqa llama-mqa llama-gqa-bf16 qwen2 gpt2 llama-256 bert bert-classifier t5 marian)
 JUNIT_PLATFORM=1.14.1
 LIMIT_MIB=${STRATA_PACK_LIMIT_MIB:-58}
 # modules every run needs, whatever jdeps finds (jdk.zipfs: the JUnit launcher scans test jars
@@ -56,7 +56,8 @@ mkdir -p .gpu/lib .gpu/lib-test .gpu/fixtures
 
 say "runtime jars -> .gpu/lib"
 for j in cli/target/lib/*.jar; do
-    case $(basename "$j") in tokenizers-*.jar) continue ;; esac
+    # the MiniLM jar (83 MB: the ONNX model) cannot travel within the 64 MiB carry limit
+    case $(basename "$j") in tokenizers-*.jar | langchain4j-embeddings-*.jar) continue ;; esac
     cp "$j" .gpu/lib/
 done
 cp cli/target/strata-cli.jar .gpu/lib/

@@ -15,6 +15,7 @@ import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,8 @@ public final class CudaDevice implements ComputeDevice {
     private final int sharedOptIn;
     private final int multiprocessors;
     private final Map<String, CudaBuffer> scratch = new HashMap<>();
+    /** Scratch buffers that were outgrown; recorded graphs may still use them until close. */
+    private final List<CudaBuffer> retiredScratch = new ArrayList<>();
     private boolean capturing;
 
     CudaDevice(int ordinal, String name, boolean graphs) {
@@ -194,9 +197,11 @@ public final class CudaDevice implements ComputeDevice {
         CudaBuffer s = scratch.get(purpose);
         if (s != null && s.byteSize() >= bytes) return s;
         if (capturing) throw new IllegalStateException("scratch '" + purpose + "' must grow during CUDA graph capture; run the graph eagerly first");
+        // A recorded graph of another shape bucket may still point at the old buffer: retire it
+        // (freed at close) instead of freeing it, and at least double, so growth stays bounded.
         if (s != null) {
-            synchronize();
-            s.close();
+            retiredScratch.add(s);
+            bytes = Math.max(bytes, 2 * s.byteSize());
         }
         s = allocate(bytes, "scratch " + purpose);
         scratch.put(purpose, s);
@@ -270,6 +275,7 @@ public final class CudaDevice implements ComputeDevice {
             synchronize();
         } finally {
             scratch.values().forEach(CudaBuffer::close);
+            retiredScratch.forEach(CudaBuffer::close);
             if (cublas != null) cublas.close();
             if (cublasWorkspace != null) cublasWorkspace.close();
             kernels.unload();

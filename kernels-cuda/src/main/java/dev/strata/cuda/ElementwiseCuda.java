@@ -64,16 +64,23 @@ final class ElementwiseCuda {
     }
 
     static List<Launch> gated(GatedActivate g, PlanContext c, DevTensor out) {
-        DevTensor gate = c.tensor(g.gate()), up = c.tensor(g.up());
-        return List.of(Launch.Kernel.of("gated_activate", "gated_activate_f32", grid(gate.rows() * (long) gate.cols()), BLOCK,
-                gate.ptr(), gate.stride(), up.ptr(), up.stride(), out.ptr(), out.stride(), gate.rows(), gate.cols(), code(g.act())));
+        return List.of(gated(c.tensor(g.gate()), c.tensor(g.up()), g.act(), out));
+    }
+
+    static Launch gated(DevTensor gate, DevTensor up, Activation act, DevTensor out) {
+        return Launch.Kernel.of("gated_activate", "gated_activate_f32", grid(gate.rows() * (long) gate.cols()), BLOCK,
+                gate.ptr(), gate.stride(), up.ptr(), up.stride(), out.ptr(), out.stride(), gate.rows(), gate.cols(), code(act));
     }
 
     static List<Launch> add(Add a, PlanContext c, DevTensor out) {
-        DevTensor x = c.tensor(a.a()), y = c.tensor(a.b());
+        return List.of(add(c.tensor(a.a()), c.tensor(a.b()), out));
+    }
+
+    /** out = x + y, y a single row broadcast over x's rows or x's shape; out may alias x or y. */
+    static Launch add(DevTensor x, DevTensor y, DevTensor out) {
         int yStride = y.rows() == 1 && x.rows() != 1 ? 0 : y.stride();
-        return List.of(Launch.Kernel.of("add", "add_f32", grid(x.rows() * (long) x.cols()), BLOCK,
-                x.ptr(), x.stride(), y.ptr(), yStride, out.ptr(), out.stride(), x.rows(), x.cols()));
+        return Launch.Kernel.of("add", "add_f32", grid(x.rows() * (long) x.cols()), BLOCK,
+                x.ptr(), x.stride(), y.ptr(), yStride, out.ptr(), out.stride(), x.rows(), x.cols());
     }
 
     static List<Launch> scale(Scale s, PlanContext c, DevTensor out) {

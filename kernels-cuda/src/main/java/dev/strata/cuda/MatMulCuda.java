@@ -8,6 +8,10 @@
 //     BF16/F16 weights → activations cast to the weight dtype, GemmEx with F32 output and
 //     compute (tensor cores), then the bias kernel;
 //  3. no cuBLAS: the GEMV in chunks of GEMV_MAX_ROWS rows (correct, slow).
+// A matmul with fused parts (prenorm, gate, residual; MatMul.java) is one gemv_fused launch for
+// m ≤ GEMV_MAX_ROWS with an OUT_IN weight (decode); otherwise its parts run as the kernels of the
+// ops they stand for (rms_norm into scratch, the product above, gated_activate, add); so does a
+// decode matmul whose parts strata.cuda.fusedGemv excludes (FUSED_PARTS).
 package dev.strata.cuda;
 
 import dev.strata.engine.ops.MatMul;
@@ -15,7 +19,9 @@ import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 final class MatMulCuda {
     static final int GEMV_MAX_ROWS = 8;
@@ -32,24 +38,92 @@ final class MatMulCuda {
         return cols;
     }
 
+    /**
+     * The fused parts gemv_fused takes into its one launch (system property strata.cuda.fusedGemv:
+     * a comma list of prenorm, gate, residual, or "none"); a matmul with any other part runs as
+     * separate kernels. For timing the fusion against the separate kernels in one run.
+     */
+    static final Set<String> FUSED_PARTS = fusedParts(System.getProperty("strata.cuda.fusedGemv", "prenorm,gate,residual"));
+
+    static Set<String> fusedParts(String list) {
+        Set<String> parts = new HashSet<>();
+        for (String p : list.split(",")) {
+            String t = p.strip();
+            if (t.isEmpty() || t.equals("none")) continue;
+            if (!Set.of("prenorm", "gate", "residual").contains(t)) {
+                throw new IllegalArgumentException("strata.cuda.fusedGemv: unknown part '" + t + "'; expected prenorm, gate, residual or none");
+            }
+            parts.add(t);
+        }
+        return Set.copyOf(parts);
+    }
+
     private MatMulCuda() {}
 
     static List<Launch> plan(MatMul mm, PlanContext c, DevTensor out) {
-        DevTensor x = c.tensor(mm.x()), w = c.tensor(mm.w());
-        DevTensor bias = mm.bias() == null ? null : c.tensor(mm.bias());
-        if (bias != null && bias.dtype() != w.dtype()) {
-            throw new IllegalArgumentException("matmul bias " + bias.dtype() + " and weight " + w.dtype() + " must share a dtype on CUDA");
+        DevTensor x = c.tensor(mm.x()), w = c.tensor(mm.w()), bias = optional(c, mm.bias(), w, "bias");
+        if (!mm.fused()) return product(mm.layout(), x, w, bias, out, c);
+        DevTensor up = mm.gate() == null ? null : c.tensor(mm.gate().up());
+        DevTensor upBias = mm.gate() == null ? null : optional(c, mm.gate().upBias(), w, "up bias");
+        DevTensor norm = mm.prenorm() == null ? null : c.tensor(mm.prenorm().weight());
+        DevTensor residual = mm.residual() == null ? null : c.tensor(mm.residual());
+        boolean oneKernel = x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN && (norm == null || norm.dtype() == w.dtype())
+                && (norm == null || FUSED_PARTS.contains("prenorm")) && (up == null || FUSED_PARTS.contains("gate"))
+                && (residual == null || FUSED_PARTS.contains("residual"));
+        if (oneKernel) {
+            Launch.Ptr none = new Launch.Ptr(0);
+            int cols = splitColumns(out.cols(), c.multiprocessors());
+            if (cols == 0) cols = GEMV_WARPS_PER_BLOCK;
+            String kernel = "gemv_fused_" + (up == null ? "" : "gate_") + (x.rows() == 1 ? "m1_" : "") + w.suffix();
+            return List.of(Launch.Kernel.of("matmul_fused", kernel, (out.cols() + cols - 1) / cols, ElementwiseCuda.BLOCK,
+                    x.ptr(), x.stride(), w.ptr(), w.stride(), ptr(bias), ptr(up), ptr(upBias), ptr(norm),
+                    norm == null ? 0f : mm.prenorm().eps(), ptr(residual), residual == null ? 0 : residual.stride(), out.ptr(), out.stride(),
+                    x.rows(), out.cols(), x.cols(), cols, up == null ? 0 : ElementwiseCuda.code(mm.gate().act()), norm == null ? 0 : 1));
         }
+        // Prefill-sized (or IN_OUT, or a norm weight of another dtype): the parts as the kernels
+        // of the ops they stand for, through scratch memory.
+        List<Launch> plan = new ArrayList<>();
+        if (norm != null) {
+            DevTensor normed = new DevTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols(), x.cols(), DType.F32);
+            plan.add(Launch.Kernel.of("rms_norm", "rms_norm_" + norm.suffix(), x.rows(), ElementwiseCuda.BLOCK,
+                    x.ptr(), x.stride(), norm.ptr(), normed.ptr(), normed.stride(), x.cols(), mm.prenorm().eps()));
+            x = normed;
+        }
+        if (up == null) {
+            plan.addAll(product(mm.layout(), x, w, bias, out, c));
+        } else {
+            long bytes = 4L * out.rows() * out.cols();
+            DevTensor gate = new DevTensor(c.scratch("matmul_gate", bytes), out.rows(), out.cols(), out.cols(), DType.F32);
+            DevTensor upOut = new DevTensor(c.scratch("matmul_up", bytes), out.rows(), out.cols(), out.cols(), DType.F32);
+            plan.addAll(product(mm.layout(), x, w, bias, gate, c));
+            plan.addAll(product(mm.layout(), x, up, upBias, upOut, c));
+            plan.add(ElementwiseCuda.gated(gate, upOut, mm.gate().act(), out));
+        }
+        if (residual != null) plan.add(ElementwiseCuda.add(out, residual, out));
+        return plan;
+    }
+
+    private static Launch.Ptr ptr(DevTensor t) { return t == null ? new Launch.Ptr(0) : t.ptr(); }
+
+    private static DevTensor optional(PlanContext c, dev.strata.engine.graph.Tensor t, DevTensor w, String what) {
+        if (t == null) return null;
+        DevTensor d = c.tensor(t);
+        if (d.dtype() != w.dtype()) throw new IllegalArgumentException("matmul " + what + " " + d.dtype() + " and weight " + w.dtype() + " must share a dtype on CUDA");
+        return d;
+    }
+
+    /** out = x·W (+ bias): the GEMV ladder for few rows, else cuBLAS. */
+    private static List<Launch> product(WeightLayout layout, DevTensor x, DevTensor w, DevTensor bias, DevTensor out, PlanContext c) {
         int m = x.rows(), k = x.cols(), n = out.cols();
         List<Launch> plan = new ArrayList<>();
         if (m <= GEMV_MAX_ROWS || !c.cublas()) {
             for (int r = 0; r < m; r += GEMV_MAX_ROWS) {
                 int rows = Math.min(GEMV_MAX_ROWS, m - r);
-                plan.add(gemv(mm.layout(), x.rows(r, rows), w, bias, out.rows(r, rows), n, k, c.multiprocessors()));
+                plan.add(gemv(layout, x.rows(r, rows), w, bias, out.rows(r, rows), n, k, c.multiprocessors()));
             }
             return plan;
         }
-        int transA = mm.layout() == WeightLayout.OUT_IN ? Cublas.OP_T : Cublas.OP_N;
+        int transA = layout == WeightLayout.OUT_IN ? Cublas.OP_T : Cublas.OP_N;
         if (w.dtype() == DType.F32) {
             plan.add(new Launch.Gemm(transA, Cublas.OP_N, n, m, k, w.address(), Cublas.R_32F, w.stride(), x.address(), x.stride(), out.address(), out.stride()));
         } else {

@@ -223,16 +223,37 @@ class CudaLaunchPlanTest {
                 for (Node n : g.nodes()) {
                     if (!(n.op() instanceof MatMul mm)) continue;
                     List<Launch> plan = CudaLaunchPlans.plan(mm, ctx, ctx.tensor(n.out()));
-                    if (mm.m() <= MatMulCuda.GEMV_MAX_ROWS) {
-                        assertEquals(1, plan.size());
-                        String f = ((Launch.Kernel) plan.get(0)).function();
-                        assertEquals(MatMulCuda.splitColumns(mm.n(), 132) > 0 ? "gemv_out_in_split_bf16" : "gemv_out_in_bf16", f);
+                    List<String> kernels = plan.stream().filter(l -> l instanceof Launch.Kernel).map(l -> ((Launch.Kernel) l).function()).toList();
+                    if (mm.m() <= MatMulCuda.GEMV_MAX_ROWS && mm.fused()) {
+                        String expected = "gemv_fused_" + (mm.gate() != null ? "gate_" : "") + (mm.m() == 1 ? "m1_" : "") + "bf16";
+                        assertEquals(List.of(expected), kernels, "decode: one launch for the matmul and its fused parts");
+                    } else if (mm.m() <= MatMulCuda.GEMV_MAX_ROWS) {
+                        assertEquals(List.of(MatMulCuda.splitColumns(mm.n(), 132) > 0 ? "gemv_out_in_split_bf16" : "gemv_out_in_bf16"), kernels);
                     } else {
-                        assertEquals("cast_f32_to_bf16", ((Launch.Kernel) plan.get(0)).function());
-                        assertEquals(Cublas.R_16BF, ((Launch.Gemm) plan.get(1)).abType());
+                        int first = mm.prenorm() != null ? 1 : 0;
+                        if (mm.prenorm() != null) assertEquals("rms_norm_bf16", kernels.get(0));
+                        assertEquals("cast_f32_to_bf16", kernels.get(first));
+                        assertTrue(plan.stream().anyMatch(l -> l instanceof Launch.Gemm gemm && gemm.abType() == Cublas.R_16BF));
+                        if (mm.gate() != null) assertTrue(kernels.contains("gated_activate_f32"), kernels.toString());
+                        if (mm.residual() != null) assertEquals("add_f32", kernels.getLast());
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void llamaDecodeStepIsElevenLaunchesPerLayer() throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
+            Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
+            FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), 1, 64, m.definition().kvHeads(), m.definition().headDim()));
+            List<Launch> launches = planAll(g, ctx);
+            // per layer: q, k, v (RMSNorm fused), rope q, rope k, KV append, attention decode + combine,
+            // o_proj (+ residual), gate·up (RMSNorm + activation fused), down (+ residual); then the
+            // embedding, the last-row gather and the LM head (final RMSNorm fused).
+            assertEquals(11 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
+            assertTrue(launches.stream().noneMatch(l -> l instanceof Launch.Kernel k
+                    && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32").contains(k.function())));
         }
     }
 

@@ -1,7 +1,8 @@
 // Launch plans of every op on OpenCL (exhaustive over the closed op set). Each tensor is passed
 // as (buffer, element offset, row stride); weights are F32 on the device (converted at upload).
 // Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
-// the weight row); larger m → 16×16 tiled matmul through local memory.
+// the weight row); larger m → 16×16 tiled matmul through local memory. A matmul's fused parts
+// (prenorm, gate, residual) run as the separate kernels they stand for, through scratch buffers.
 package dev.strata.opencl;
 
 import dev.strata.engine.graph.Tensor;
@@ -24,6 +25,9 @@ final class ClLaunchPlans {
 
         /** A small buffer passed where an optional input is absent. */
         long dummy();
+
+        /** A device buffer of at least `bytes` for `purpose`, reused by later launches. */
+        long scratch(String purpose, long bytes);
 
         KvSpec kvSpec();
 
@@ -104,21 +108,52 @@ final class ClLaunchPlans {
         };
     }
 
+    /**
+     * A matmul and its fused parts as the kernels of the ops they stand for: rms_norm into scratch,
+     * the product (twice for a gate, into scratch), gated_activate, then add of the residual.
+     */
     private static List<ClCall> matmul(MatMul mm, Context c, ClTensor out) {
-        ClTensor x = c.tensor(mm.x()), w = c.tensor(mm.w());
-        ClTensor b = mm.bias() == null ? null : c.tensor(mm.bias());
-        int m = x.rows(), n = out.cols(), k = x.cols(), outIn = mm.layout() == WeightLayout.OUT_IN ? 1 : 0;
+        ClTensor x = c.tensor(mm.x());
+        List<ClCall> plan = new ArrayList<>();
+        if (mm.prenorm() != null) {
+            ClTensor w = c.tensor(mm.prenorm().weight());
+            ClTensor normed = new ClTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), 0, x.rows(), x.cols(), x.cols());
+            plan.add(ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+                    normed.buf(), normed.off(), normed.stride(), x.cols(), mm.prenorm().eps()));
+            x = normed;
+        }
+        if (mm.gate() == null) {
+            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, out));
+        } else {
+            long bytes = 4L * out.rows() * out.cols();
+            ClTensor gate = new ClTensor(c.scratch("matmul_gate", bytes), 0, out.rows(), out.cols(), out.cols());
+            ClTensor up = new ClTensor(c.scratch("matmul_up", bytes), 0, out.rows(), out.cols(), out.cols());
+            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, gate));
+            plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
+            plan.add(ClCall.of("gated_activate", "gated_activate", g((long) gate.rows() * gate.cols()), null, gate.buf(), gate.off(), gate.stride(),
+                    up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gate.rows(), gate.cols(), act(mm.gate().act())));
+        }
+        if (mm.residual() != null) {
+            ClTensor r = c.tensor(mm.residual());
+            plan.add(ClCall.of("add", "add", g((long) out.rows() * out.cols()), null, out.buf(), out.off(), out.stride(), r.buf(), r.off(), r.stride(),
+                    out.buf(), out.off(), out.stride(), out.rows(), out.cols()));
+        }
+        return plan;
+    }
+
+    /** out = x·W (+ bias): gemv for m ≤ GEMV_MAX_ROWS, else the tiled kernel. */
+    private static ClCall product(ClTensor x, ClTensor w, Tensor biasTensor, WeightLayout layout, Context c, ClTensor out) {
+        ClTensor b = biasTensor == null ? null : c.tensor(biasTensor);
+        int m = x.rows(), n = out.cols(), k = x.cols(), outIn = layout == WeightLayout.OUT_IN ? 1 : 0;
         ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
         int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1;
         if (m > GEMV_MAX_ROWS) {
             long gx = (n + 15L) / 16 * 16, gy = (m + 15L) / 16 * 16;
-            return List.of(ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                    bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn));
+            return ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
+                    bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
         }
-        List<ClCall> plan = new ArrayList<>();
-        plan.add(ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn));
-        return plan;
+        return ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
+                bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
     }
 
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {

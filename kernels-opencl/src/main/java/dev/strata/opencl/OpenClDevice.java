@@ -45,6 +45,8 @@ public final class OpenClDevice implements ComputeDevice {
     private final Map<String, Long> programs = new HashMap<>();
     private final Map<String, Long> kernels = new HashMap<>();
     private final ClBuffer dummy;
+    /** Intermediates of fused ops (prenormed rows, gate/up products), by purpose; grown on demand. */
+    private final Map<String, ClBuffer> scratch = new HashMap<>();
 
     OpenClDevice(ClPlatforms.ClDeviceInfo info) {
         this.info = info;
@@ -208,11 +210,25 @@ public final class OpenClDevice implements ComputeDevice {
 
         public long dummy() { return dummy.mem(); }
 
+        public long scratch(String purpose, long bytes) { return scratchBuffer(purpose, bytes).mem(); }
+
         public KvSpec kvSpec() { return b.kv().spec(); }
 
         public long kvKeys(int layer) { return ((ClKvStorage) b.kv()).keys(layer); }
 
         public long kvValues(int layer) { return ((ClKvStorage) b.kv()).values(layer); }
+    }
+
+    private ClBuffer scratchBuffer(String purpose, long bytes) {
+        ClBuffer s = scratch.get(purpose);
+        if (s != null && s.byteSize() >= bytes) return s;
+        if (s != null) {
+            synchronize();
+            s.close();
+        }
+        s = allocate(bytes, "scratch " + purpose);
+        scratch.put(purpose, s);
+        return s;
     }
 
     public void synchronize() { check.check(CL10.clFinish(queue), "clFinish"); }
@@ -230,6 +246,7 @@ public final class OpenClDevice implements ComputeDevice {
     @Override public void close() {
         synchronize();
         dummy.close();
+        scratch.values().forEach(ClBuffer::close);
         kernels.values().forEach(CL10::clReleaseKernel);
         programs.values().forEach(CL10::clReleaseProgram);
         CL10.clReleaseCommandQueue(queue);

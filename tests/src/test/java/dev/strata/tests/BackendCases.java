@@ -1,5 +1,6 @@
 // The (backend, mode) pairs every model test runs on: the CPU in fast and reference mode and
-// every other available backend (OpenCL, CUDA) once in its default mode.
+// every other available backend (OpenCL, CUDA) once in its default mode. The system property
+// strata.test.backends (comma list, e.g. "cuda") narrows the set for a targeted run on a GPU host.
 package dev.strata.tests;
 
 import dev.strata.engine.backend.Backend;
@@ -14,7 +15,7 @@ public final class BackendCases {
     public static List<Arguments> all() {
         List<Arguments> out = new ArrayList<>();
         for (Backend b : Backends.all()) {
-            if (!b.availability().available()) continue;
+            if (!b.availability().available() || !selected(b.name())) continue;
             if (b.name().equals("cpu")) {
                 out.add(Arguments.of("cpu", "fast"));
                 out.add(Arguments.of("cpu", "reference"));
@@ -23,5 +24,11 @@ public final class BackendCases {
             }
         }
         return out;
+    }
+
+    /** Whether strata.test.backends (unset: every backend) names this backend. */
+    public static boolean selected(String backend) {
+        String only = System.getProperty("strata.test.backends", "").strip();
+        return only.isEmpty() || java.util.Arrays.asList(only.split("\\s*,\\s*")).contains(backend);
     }
 }

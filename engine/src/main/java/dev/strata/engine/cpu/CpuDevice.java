@@ -57,17 +57,13 @@ public final class CpuDevice implements ComputeDevice {
         Mat out = Mat.of(b.out());
         switch (op) {
             case Embedding e -> ElementwiseCpu.embedding(m(b, e.table()), m(b, e.ids()), out, par);
-            case MatMul mm -> {
-                Mat x = m(b, mm.x()), w = m(b, mm.w()), bias = mm.bias() == null ? null : m(b, mm.bias());
-                if (reference) MatMulCpu.reference(x, w, bias, mm.layout(), out);
-                else MatMulCpu.fast(x, w, bias, mm.layout(), out, par);
-            }
+            case MatMul mm -> matmul(mm, b, out);
             case RmsNorm n -> NormCpu.rms(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
-            case LayerNorm n -> NormCpu.layer(m(b, n.x()), m(b, n.weight()), n.bias() == null ? null : m(b, n.bias()), n.eps(), out, par);
+            case LayerNorm n -> NormCpu.layer(m(b, n.x()), m(b, n.weight()), orNull(b, n.bias()), n.eps(), out, par);
             case Rope r -> RopeCpu.run(m(b, r.x()), m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
             case Attention a -> {
                 CpuKvStorage kv = a.spec().cached() ? (CpuKvStorage) b.kv() : null;
-                Mat mask = a.mask() == null ? null : m(b, a.mask()), bias = a.bias() == null ? null : m(b, a.bias());
+                Mat mask = orNull(b, a.mask()), bias = orNull(b, a.bias());
                 if (reference) AttentionCpu.reference(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, bias, a.spec(), kv, out);
                 else AttentionCpu.fast(m(b, a.q()), m(b, a.k()), m(b, a.v()), m(b, a.past()), m(b, a.slots()), mask, bias, a.spec(), kv, out, par);
             }
@@ -80,7 +76,33 @@ public final class CpuDevice implements ComputeDevice {
         }
     }
 
+    /** A matmul and its fused parts, run as the ops they stand for (bit-identical to running those ops). */
+    private void matmul(MatMul mm, Bindings b, Mat out) {
+        Mat x = m(b, mm.x());
+        if (mm.prenorm() != null) {
+            Mat normed = Mat.scratch(x.rows(), x.cols());
+            NormCpu.rms(x, m(b, mm.prenorm().weight()), mm.prenorm().eps(), normed, par);
+            x = normed;
+        }
+        if (mm.gate() == null) {
+            product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), out);
+        } else {
+            Mat gate = Mat.scratch(out.rows(), out.cols()), up = Mat.scratch(out.rows(), out.cols());
+            product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), gate);
+            product(x, m(b, mm.gate().up()), orNull(b, mm.gate().upBias()), mm.layout(), up);
+            ElementwiseCpu.gated(gate, up, mm.gate().act(), reference, out, par);
+        }
+        if (mm.residual() != null) ElementwiseCpu.add(out, m(b, mm.residual()), out, par);
+    }
+
+    private void product(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out) {
+        if (reference) MatMulCpu.reference(x, w, bias, layout, out);
+        else MatMulCpu.fast(x, w, bias, layout, out, par);
+    }
+
     private static Mat m(Bindings b, dev.strata.engine.graph.Tensor t) { return Mat.of(b.view(t)); }
+
+    private static Mat orNull(Bindings b, dev.strata.engine.graph.Tensor t) { return t == null ? null : m(b, t); }
 
     public void synchronize() {}
 

@@ -114,6 +114,13 @@ public final class GraphBuilder {
     }
 
     public Tensor matmul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, String name) {
+        return matmul(new MatMul(x, w, bias, layout), name);
+    }
+
+    /** A matmul with its optional fused parts (MatMul's prenorm, gate and residual), checked as one op. */
+    public Tensor matmul(MatMul mm, String name) {
+        Tensor x = mm.x(), w = mm.w(), bias = mm.bias();
+        WeightLayout layout = mm.layout();
         requireF32(x, "matmul input");
         int k = layout == WeightLayout.OUT_IN ? w.cols() : w.rows();
         int n = layout == WeightLayout.OUT_IN ? w.rows() : w.cols();
@@ -123,7 +130,19 @@ public final class GraphBuilder {
         if (bias != null && (bias.rows() != 1 || bias.cols() != n)) {
             throw new ShapeException("matmul " + name + ": bias " + bias + "; expected [1, " + n + "]");
         }
-        return record(new MatMul(x, w, bias, layout), activation(DType.F32, x.rows(), n, name));
+        if (mm.prenorm() != null) requireRowVector(mm.prenorm().weight(), k, "matmul " + name + " prenorm weight");
+        if (mm.gate() != null) {
+            Tensor up = mm.gate().up();
+            if (up.dtype() != w.dtype() || up.rows() != w.rows() || up.cols() != w.cols()) {
+                throw new ShapeException("matmul " + name + ": gate's up weight " + up + " must match weight " + w + " in shape and dtype");
+            }
+            if (mm.gate().upBias() != null) requireRowVector(mm.gate().upBias(), n, "matmul " + name + " up bias");
+        }
+        if (mm.residual() != null) {
+            requireF32(mm.residual(), "matmul " + name + " residual");
+            requireShape(mm.residual(), x.rows(), n, "matmul " + name + " residual");
+        }
+        return record(mm, activation(DType.F32, x.rows(), n, name));
     }
 
     public Tensor rmsNorm(Tensor x, Tensor weight, float eps, String name) {

@@ -7,6 +7,7 @@ import dev.strata.engine.graph.GraphBuilder;
 import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 
@@ -51,19 +52,53 @@ final class Blocks {
         return g.name(g.attention(q, k, v, in.past(), in.slots(), null, spec, "attn"), "attn", layer);
     }
 
-    /** act(gate(x)) * up(x), then down: Llama's SwiGLU MLP. */
-    static Tensor gatedFfn(GraphBuilder g, Tensor x, String prefix, int dim, int ffn, boolean bias, Activation act, int layer) {
-        Tensor gate = linear(g, x, prefix + ".gate_proj", dim, ffn, WeightLayout.OUT_IN, bias, "ffn_gate", layer);
-        Tensor up = linear(g, x, prefix + ".up_proj", dim, ffn, WeightLayout.OUT_IN, bias, "ffn_up", layer);
-        Tensor h = g.name(g.gatedActivate(gate, up, act, "ffn_act"), "ffn_act", layer);
-        return linear(g, h, prefix + ".down_proj", ffn, dim, WeightLayout.OUT_IN, bias, "ffn_out", layer);
+    /** Rows that feed matmuls: x with the RMSNorm still to apply (prenorm), or already normalised (prenorm null). */
+    record Normed(Tensor x, MatMul.Prenorm prenorm) {}
+
+    /**
+     * RMSNorm (weight prefix.weight [1, dim]) of rows that only matmuls read: fused into those
+     * matmuls when the graph has at most MatMul.PRENORM_FUSION_MAX_ROWS rows (decode: the GEMV
+     * takes the norm in its one pass over x), else one RmsNorm node shared by all of them.
+     */
+    static Normed rmsNormed(GraphBuilder g, Tensor x, String prefix, int dim, float eps, String role, int layer) {
+        MatMul.Prenorm prenorm = new MatMul.Prenorm(g.weight(prefix + ".weight", 1, dim), eps);
+        if (x.rows() <= MatMul.PRENORM_FUSION_MAX_ROWS) return new Normed(x, prenorm);
+        return new Normed(g.name(g.rmsNorm(x, prenorm.weight(), eps, role), role, layer), null);
     }
 
-    /** Marks hidden_states.{i}; the final-normed state, the optional last-row gather, the LM head and argmax. */
-    static void head(GraphBuilder g, Inputs in, Tensor normed, Tensor lmHead, int numLayers, ForwardOptions o) {
-        if (o.hiddenStates()) g.output("hidden_states." + numLayers, normed);
-        Tensor x = o.allLogits() ? normed : g.name(g.embedding(normed, in.lastRows(), "last_rows"), "last_rows", -1);
-        Tensor logits = g.name(g.matmul(x, lmHead, null, WeightLayout.OUT_IN, "logits"), "logits", -1);
+    /** A torch Linear (OUT_IN) with its fused parts: y = norm(x)·W (+ b) (+ residual). */
+    static Tensor linear(GraphBuilder g, Normed x, String prefix, int in, int out, boolean bias, Tensor residual, String role, int layer) {
+        Tensor w = g.weight(prefix + ".weight", out, in);
+        Tensor b = bias ? g.weight(prefix + ".bias", 1, out) : null;
+        return g.name(g.matmul(new MatMul(x.x(), w, b, WeightLayout.OUT_IN, x.prenorm(), null, residual), role), role, layer);
+    }
+
+    /**
+     * Llama's SwiGLU MLP with the block's RMSNorm and residual fused: two matmuls, the first
+     * computing act(gate(norm(x))) * up(norm(x)), the second down(·) + residual.
+     */
+    static Tensor gatedFfn(GraphBuilder g, Normed in, Tensor residual, String prefix, int dim, int ffn, boolean bias, Activation act, int layer) {
+        Tensor gate = g.weight(prefix + ".gate_proj.weight", ffn, dim), up = g.weight(prefix + ".up_proj.weight", ffn, dim);
+        Tensor gateBias = bias ? g.weight(prefix + ".gate_proj.bias", 1, ffn) : null;
+        Tensor upBias = bias ? g.weight(prefix + ".up_proj.bias", 1, ffn) : null;
+        MatMul gated = new MatMul(in.x(), gate, gateBias, WeightLayout.OUT_IN, in.prenorm(), new MatMul.Gate(up, upBias, act), null);
+        Tensor h = g.name(g.matmul(gated, "ffn_act"), "ffn_act", layer);
+        return linear(g, new Normed(h, null), prefix + ".down_proj", ffn, dim, bias, residual, "l_out", layer);
+    }
+
+    /**
+     * Marks hidden_states.{numLayers}; the optional last-row gather, the LM head and argmax. With a
+     * prenorm the final norm is fused into the LM head (after the gather, so only the rows that get
+     * logits are normalised), unless hidden states are wanted: HF's last one is the normed state.
+     */
+    static void head(GraphBuilder g, Inputs in, Tensor x, MatMul.Prenorm prenorm, Tensor lmHead, int numLayers, ForwardOptions o) {
+        if (prenorm != null && o.hiddenStates()) {
+            x = g.name(g.rmsNorm(x, prenorm.weight(), prenorm.eps(), "result_norm"), "result_norm", -1);
+            prenorm = null;
+        }
+        if (o.hiddenStates()) g.output("hidden_states." + numLayers, x);
+        Tensor rows = o.allLogits() ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
+        Tensor logits = g.name(g.matmul(new MatMul(rows, lmHead, null, WeightLayout.OUT_IN, prenorm, null, null), "logits"), "logits", -1);
         g.output("logits", logits);
         if (o.argmax()) g.output("next_token", g.name(g.argmax(logits, "next_token"), "next_token", -1));
     }

@@ -57,7 +57,7 @@ public final class Gpt2 implements DecoderModel {
             if (l < c.numLayers() - 1) Blocks.hiddenState(g, o, l + 1, x);
         }
         Tensor normed = Blocks.norm(g, Norm.LAYER, x, "transformer.ln_f", d, eps, "result_norm", -1);
-        Blocks.head(g, in, normed, wte, c.numLayers(), o);
+        Blocks.head(g, in, normed, null, wte, c.numLayers(), o);
         return g.build();
     }
 }

@@ -7,9 +7,8 @@ import dev.strata.engine.graph.Graph;
 import dev.strata.engine.graph.GraphBuilder;
 import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.graph.WeightCatalog;
-import dev.strata.engine.model.Blocks.Norm;
 import dev.strata.engine.ops.Activation;
-import dev.strata.engine.ops.WeightLayout;
+import dev.strata.engine.ops.MatMul;
 import dev.strata.loader.HfConfig;
 
 public final class Llama implements DecoderModel {
@@ -44,24 +43,24 @@ public final class Llama implements DecoderModel {
         Tensor freq = g.constant("rope_inv_freq", 1, invFreq.length, invFreq);
         Tensor x = g.name(g.embedding(embed, in.tokens(), "embed"), "embed", -1);
         Blocks.hiddenState(g, o, 0, x);
+        Activation act = Activation.fromHf(c.hiddenAct());
+        // The residual adds are fused into o_proj and down_proj, gate/up/act into one op, and in
+        // decode-sized graphs the RMSNorms into the matmuls that read them (Blocks.rmsNormed).
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l;
-            Tensor h = Blocks.norm(g, Norm.RMS, x, p + ".input_layernorm", d, eps, "attn_norm", l);
-            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, WeightLayout.OUT_IN, c.attentionBias(), "q", l);
-            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, WeightLayout.OUT_IN, c.attentionBias(), "k", l);
-            Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, WeightLayout.OUT_IN, c.attentionBias(), "v", l);
+            Blocks.Normed h = Blocks.rmsNormed(g, x, p + ".input_layernorm", d, eps, "attn_norm", l);
+            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, c.attentionBias(), null, "q", l);
+            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, c.attentionBias(), null, "k", l);
+            Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, c.attentionBias(), null, "v", l);
             Tensor a = Blocks.selfAttention(g, in, q, k, v, freq, c.rotaryDim(), batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l);
             boolean oBias = c.attentionBias() && g.hasWeight(p + ".self_attn.o_proj.bias");
-            Tensor attnOut = Blocks.linear(g, a, p + ".self_attn.o_proj", qDim, d, WeightLayout.OUT_IN, oBias, "attn_out", l);
-            x = g.name(g.add(x, attnOut, "ffn_inp"), "ffn_inp", l);
-            h = Blocks.norm(g, Norm.RMS, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);
-            Tensor f = Blocks.gatedFfn(g, h, p + ".mlp", d, c.intermediateSize(), c.mlpBias(), Activation.fromHf(c.hiddenAct()), l);
-            x = g.name(g.add(x, f, "l_out"), "l_out", l);
+            x = Blocks.linear(g, new Blocks.Normed(a, null), p + ".self_attn.o_proj", qDim, d, oBias, x, "ffn_inp", l);
+            h = Blocks.rmsNormed(g, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);
+            x = Blocks.gatedFfn(g, h, x, p + ".mlp", d, c.intermediateSize(), c.mlpBias(), act, l);
             if (l < c.numLayers() - 1) Blocks.hiddenState(g, o, l + 1, x);
         }
-        Tensor normed = Blocks.norm(g, Norm.RMS, x, "model.norm", d, eps, "result_norm", -1);
         Tensor lmHead = c.tieWordEmbeddings() || !g.hasWeight("lm_head.weight") ? embed : g.weight("lm_head.weight", c.vocabSize(), d);
-        Blocks.head(g, in, normed, lmHead, c.numLayers(), o);
+        Blocks.head(g, in, x, new MatMul.Prenorm(g.weight("model.norm.weight", 1, d), eps), lmHead, c.numLayers(), o);
         return g.build();
     }
 }

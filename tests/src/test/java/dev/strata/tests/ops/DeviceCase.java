@@ -1,6 +1,7 @@
 // One backend in one mode, as a conformance-test parameter: every backend ServiceLoader finds,
 // and for "cpu" both the fast (float, multi-threaded) and the reference (double, one thread)
-// device. Unavailable backends stay in the list and skip with their reason.
+// device. Unavailable backends stay in the list and skip with their reason; strata.test.backends
+// narrows the list (BackendCases.selected).
 package dev.strata.tests.ops;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -17,6 +18,7 @@ public record DeviceCase(Backend backend, BackendOptions options, String label) 
     public static List<DeviceCase> all() {
         List<DeviceCase> out = new ArrayList<>();
         for (Backend b : Backends.all()) {
+            if (!dev.strata.tests.BackendCases.selected(b.name())) continue;
             if (b.name().equals("cpu")) {
                 out.add(new DeviceCase(b, new BackendOptions(null, false, 0), "cpu-fast"));
                 out.add(new DeviceCase(b, new BackendOptions(null, true, 0), "cpu-reference"));

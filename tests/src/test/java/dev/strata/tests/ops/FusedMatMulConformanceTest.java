@@ -1,0 +1,103 @@
+// Conformance of matmul's fused parts (MatMul.Prenorm, MatMul.Gate, residual) on every backend and
+// mode, alone and together: F32 and BF16 weights in both layouts, shapes that take the decode
+// GEMV paths (m = 1, m = 3 with a split-k column count) and the prefill path (m = 17), odd k
+// with a vector tail. The reference is computed here in double from the stored weights:
+// normed = x·rsqrt(mean(x²) + eps)·g, out = act(normed·W + b)·(normed·U + u) or normed·W + b,
+// then + residual.
+package dev.strata.tests.ops;
+
+import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.ops.Activation;
+import dev.strata.engine.ops.MatMul;
+import dev.strata.engine.ops.WeightLayout;
+import dev.strata.engine.tensor.DType;
+import dev.strata.engine.tensor.HostTensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class FusedMatMulConformanceTest {
+    static final float EPS = 1e-5f;
+
+    /** Which fused parts are present. */
+    record Parts(boolean prenorm, boolean gate, boolean residual) {
+        @Override public String toString() {
+            return (prenorm ? "prenorm+" : "") + (gate ? "gate+" : "") + (residual ? "residual+" : "") + "matmul";
+        }
+    }
+
+    static final List<MatMulConformanceTest.Shape> SHAPES = List.of(new MatMulConformanceTest.Shape(1, 771, 13),
+            new MatMulConformanceTest.Shape(3, 64, 129), new MatMulConformanceTest.Shape(17, 130, 65));
+
+    static List<Parts> parts() {
+        List<Parts> out = new ArrayList<>();
+        for (int bits = 1; bits < 8; bits++) out.add(new Parts((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0));
+        return out;
+    }
+
+    static Stream<Arguments> cases() {
+        return OpHarness.cross(DeviceCase.all(), List.of(DType.F32, DType.BF16), List.of(WeightLayout.values()), parts(), SHAPES);
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} {3} {4}")
+    @MethodSource("cases")
+    void fusedMatmul(DeviceCase device, DType dtype, WeightLayout layout, Parts p, MatMulConformanceTest.Shape s) {
+        int m = s.m(), k = s.k(), n = s.n();
+        boolean withBias = m % 2 == 1;
+        Activation act = Activation.SILU;
+        SplittableRandom rnd = new SplittableRandom(97L * m + 13L * k + n);
+        float[] x = OpHarness.uniform(rnd, m * k, -2, 2);
+        float[] residual = OpHarness.uniform(rnd, m * n, -1, 1);
+        try (OpHarness h = new OpHarness()) {
+            long[] wShape = layout == WeightLayout.OUT_IN ? new long[] {n, k} : new long[] {k, n};
+            double[] w = h.weight("proj.weight", dtype, wShape, OpHarness.uniform(rnd, n * k, -1, 1));
+            double[] up = p.gate() ? h.weight("up.weight", dtype, wShape, OpHarness.uniform(rnd, n * k, -1, 1)) : null;
+            double[] bias = withBias ? h.weight("proj.bias", dtype, new long[] {n}, OpHarness.uniform(rnd, n, -1, 1)) : new double[n];
+            double[] upBias = withBias && p.gate() ? h.weight("up.bias", dtype, new long[] {n}, OpHarness.uniform(rnd, n, -1, 1)) : new double[n];
+            double[] g = p.prenorm() ? h.weight("norm.weight", dtype, new long[] {k}, OpHarness.uniform(rnd, k, 0.5, 1.5)) : null;
+
+            double[] expected = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                double[] xi = new double[k];
+                double ss = 0;
+                for (int c = 0; c < k; c++) ss += (double) x[i * k + c] * x[i * k + c];
+                double inv = 1 / Math.sqrt(ss / k + EPS);
+                for (int c = 0; c < k; c++) xi[c] = p.prenorm() ? x[i * k + c] * inv * g[c] : x[i * k + c];
+                for (int j = 0; j < n; j++) {
+                    double v = bias[j] + dot(xi, w, j, k, n, layout);
+                    if (p.gate()) v = act.apply(v) * (upBias[j] + dot(xi, up, j, k, n, layout));
+                    if (p.residual()) v += residual[i * n + j];
+                    expected[i * n + j] = v;
+                }
+            }
+            var graph = h.guarded(m, n, DType.F32, b -> {
+                Tensor xt = b.input("x", DType.F32, m, k);
+                Tensor wt = b.weight("proj.weight", (int) wShape[0], (int) wShape[1]);
+                MatMul.Prenorm prenorm = p.prenorm() ? new MatMul.Prenorm(b.weight("norm.weight", 1, k), EPS) : null;
+                MatMul.Gate gate = p.gate()
+                        ? new MatMul.Gate(b.weight("up.weight", (int) wShape[0], (int) wShape[1]), withBias ? b.weight("up.bias", 1, n) : null, act)
+                        : null;
+                Tensor res = p.residual() ? b.input("residual", DType.F32, m, n) : null;
+                return b.matmul(new MatMul(xt, wt, withBias ? b.weight("proj.bias", 1, n) : null, layout, prenorm, gate, res), "proj");
+            });
+            Map<String, HostTensor> inputs = p.residual()
+                    ? Map.of("x", h.f32(m, k, x), "residual", h.f32(m, n, residual))
+                    : Map.of("x", h.f32(m, k, x));
+            try (var sess = h.open(device)) {
+                HostTensor out = sess.run(graph, inputs, null);
+                Nmse.check(device + " " + p + " " + dtype + " " + layout + " " + s, OpHarness.values(out), expected, Nmse.limit(device, Nmse.MATMUL));
+            }
+        }
+    }
+
+    private static double dot(double[] x, double[] w, int j, int k, int n, WeightLayout layout) {
+        double acc = 0;
+        for (int c = 0; c < k; c++) acc += x[c] * (layout == WeightLayout.OUT_IN ? w[j * k + c] : w[c * n + j]);
+        return acc;
+    }
+}
