@@ -33,13 +33,12 @@
 //   one head and the probabilities are broadcast back for the P·V update. Lane groups merge
 //   through shared memory at the end; the block writes, per query head, the unnormalised
 //   accumulator then m (running max) and l (sum of exp) to partial[((b·heads + h)·splits + s)
-//   ·(headDim + 2)]. An empty or fully masked split writes zeros and m = -inf.
+//   ·(headDim + 2)]. An empty or fully masked split writes zeros and m = -inf. The last block of
+//   each (b, kvHead) to finish (counted in counters[b·kvHeads + kvHead], which must be zero before
+//   the launch and are zero after it) merges the splits into out[b, h·headDim + d] =
+//   Σ_s acc_s[d]·e^(m_s - M) / Σ_s l_s·e^(m_s - M), M = max_s m_s, zeros when M = -inf.
 //   Launch: grid (splits, kvHeads, batch), block 128 or 256 (at most 256), no dynamic shared
 //   memory (33 KiB static).
-//
-// attention_decode_combine_f32: out[b, h·headDim + d] = Σ_s acc_s[d]·e^(m_s - M) / Σ_s l_s·e^(m_s - M)
-//   with M = max_s m_s; zeros when M = -inf. Launch: grid (heads, batch), block = headDim
-//   (any block size works).
 #include "strata_cuda.cuh"
 
 #include <type_traits>
@@ -322,6 +321,40 @@ __device__ __forceinline__ float transpose_reduce(float (&v)[GT], int sub) {
     return v[0];
 }
 
+// The split-K combine, fused: each block publishes its partials (fence), counts itself in
+// counters[b·kvHeads + kvh], and the group's last block merges all splits of its G query heads:
+// out[b, h·headDim + d] = Σ_s acc_s[d]·e^(m_s − M) / Σ_s l_s·e^(m_s − M), M = max_s m_s (zeros when
+// M = −inf), in split order, then resets the counter to 0 for the next launch.
+__device__ __forceinline__ void combine_if_last(const float* partial, int splits, float* __restrict__ out, int outStride,
+                                                int* __restrict__ counters, int b, int kvh, int heads, int kvHeads,
+                                                int headDim) {
+    __shared__ int last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) last = atomicAdd(counters + b * kvHeads + kvh, 1) == splits - 1;
+    __syncthreads();
+    if (!last) return;
+    const int G = heads / kvHeads;
+    for (int t = threadIdx.x; t < G * headDim; t += blockDim.x) {
+        const int hq = kvh * G + t / headDim, d = t % headDim;
+        const float* p = partial + ((size_t)b * heads + hq) * splits * (headDim + 2);
+        float M = -INFINITY;
+        for (int sp = 0; sp < splits; sp++) M = fmaxf(M, __ldcg(p + (size_t)sp * (headDim + 2) + headDim));
+        float A = 0.f, L = 0.f;
+        if (M != -INFINITY)
+            for (int sp = 0; sp < splits; sp++) {
+                const float* ps = p + (size_t)sp * (headDim + 2);
+                const float ms = __ldcg(ps + headDim);
+                if (ms == -INFINITY) continue;
+                const float f = expf(ms - M);
+                A = fmaf(f, __ldcg(ps + d), A);
+                L = fmaf(f, __ldcg(ps + headDim + 1), L);
+            }
+        out[(size_t)b * outStride + (size_t)hq * headDim + d] = L > 0.f ? A / L : 0.f;
+    }
+    if (threadIdx.x == 0) counters[b * kvHeads + kvh] = 0;
+}
+
 // VEC floats per load, CPL loads per lane per row (E = VEC·CPL dims per lane), LPK lanes per
 // key row, GT query heads per pass, U keys per lane group in flight.
 template <int VEC, int CPL, int LPK, int GT>
@@ -331,7 +364,8 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
                                                  const int* __restrict__ slots, const float* __restrict__ mask,
                                                  int maskStride, int maskCols, const float* __restrict__ bias,
                                                  int biasStride, int biasKeyCols, float* __restrict__ partial, int splits,
-                                                 int heads, int kvHeads, int headDim, float scale, float* smem) {
+                                                 int heads, int kvHeads, int headDim, float scale, float* smem,
+                                                 float* __restrict__ out, int outStride, int* __restrict__ counters) {
     constexpr int E = VEC * CPL;
     constexpr int U = E >= 8 ? 1 : 2;
     constexpr int KPW = 32 / LPK;   // lane groups (keys in flight per step) per warp
@@ -488,6 +522,7 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
         }
         __syncthreads();  // shared memory is reused by the next head pass
     }
+    combine_if_last(partial, splits, out, outStride, counters, b, kvh, heads, kvHeads, headDim);
 }
 
 template <int VEC, int CPL, int LPK, int GTMAX>
@@ -496,10 +531,11 @@ __device__ __forceinline__ void attention_decode_gt(int G, const float* q, int q
                                                     const int* slots, const float* mask, int maskStride, int maskCols,
                                                     const float* bias, int biasStride, int biasKeyCols, float* partial,
                                                     int splits, int heads, int kvHeads, int headDim, float scale,
-                                                    float* smem) {
+                                                    float* smem, float* out, int outStride, int* counters) {
 #define STRATA_DECODE_GT(GT) \
     attention_decode<VEC, CPL, LPK, GT>(q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, maskCols, \
-                                        bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem)
+                                        bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem, \
+                                        out, outStride, counters)
     if (G == 1) STRATA_DECODE_GT(1);
     else if (G == 2) STRATA_DECODE_GT(2);
     else if (G <= 4 || GTMAX == 4) STRATA_DECODE_GT(4);
@@ -542,10 +578,11 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
 #undef STRATA_PREFILL
 }
 
-extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS) attention_decode_f32(
+extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_f32(
     const float* q, int qStride, const float* kCache, const float* vCache, int capacity, const int* past,
     const int* slots, const float* mask, int maskStride, int maskCols, const float* bias, int biasStride,
-    int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim, float scale) {
+    int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim, float scale, float* out, int outStride,
+    int* counters) {
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
     if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
     const int G = heads / kvHeads;
@@ -553,35 +590,12 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS) attention_decode_f
 #define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
     attention_decode_gt<VEC, CPL, LPK, GTMAX>(G, q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, \
                                               maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, \
-                                              headDim, scale, smem)
+                                              headDim, scale, smem, out, outStride, counters)
     if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
     else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
     else if (vec) STRATA_DECODE(4, 2, 32, 4);
     else STRATA_DECODE(1, 8, 32, 4);
 #undef STRATA_DECODE
-}
-
-extern "C" __global__ void attention_decode_combine_f32(const float* __restrict__ partial, int splits,
-                                                        float* __restrict__ out, int outStride, int heads,
-                                                        int headDim) {
-    const int h = blockIdx.x, b = blockIdx.y;
-    const float* p = partial + ((size_t)b * heads + h) * splits * (headDim + 2);
-    float M = -INFINITY;
-    for (int s = 0; s < splits; s++) M = fmaxf(M, p[(size_t)s * (headDim + 2) + headDim]);
-    float* dst = out + (size_t)b * outStride + (size_t)h * headDim;
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float A = 0.f, L = 0.f;
-        if (M != -INFINITY)
-            for (int s = 0; s < splits; s++) {
-                const float* ps = p + (size_t)s * (headDim + 2);
-                const float ms = ps[headDim];
-                if (ms == -INFINITY) continue;
-                const float f = expf(ms - M);
-                A = fmaf(f, ps[d], A);
-                L = fmaf(f, ps[headDim + 1], L);
-            }
-        dst[d] = L > 0.f ? A / L : 0.f;
-    }
 }
 
 // Host-side formula for the launcher (documented in KERNELS.md):

@@ -116,10 +116,10 @@ static void test_attention(Att a, const vector<int>& past, bool decode, int spli
                (const float*)dbias, biasStride, biasKeyCols, dout, outStride, a.seqLen, kvLen, a.heads, a.kvHeads, a.hd, a.scale, (int)a.causal);
     } else {
         float* part; CK(cudaMalloc(&part, (size_t)a.batch * a.heads * splits * (a.hd + 2) * 4)); CK(cudaMemset(part, 0xff, (size_t)a.batch * a.heads * splits * (a.hd + 2) * 4));
+        int* cnt; CK(cudaMalloc(&cnt, (size_t)a.batch * a.kvHeads * 4)); CK(cudaMemset(cnt, 0, (size_t)a.batch * a.kvHeads * 4));
         launch(K("attention", "attention_decode_f32"), dim3(splits, a.kvHeads, a.batch), dim3(block), 0, (const float*)dq, qStride, (const float*)dkc, (const float*)dvc, a.capacity,
-               (const int*)dpast, (const int*)dslots, (const float*)dmask, maskStride, a.maskCols, (const float*)dbias, biasStride, biasKeyCols, part, splits, a.heads, a.kvHeads, a.hd, a.scale);
-        launch(K("attention", "attention_decode_combine_f32"), dim3(a.heads, a.batch), dim3(a.hd), 0, (const float*)part, splits, dout, outStride, a.heads, a.hd);
-        CK(cudaDeviceSynchronize()); cudaFree(part);
+               (const int*)dpast, (const int*)dslots, (const float*)dmask, maskStride, a.maskCols, (const float*)dbias, biasStride, biasKeyCols, part, splits, a.heads, a.kvHeads, a.hd, a.scale, dout, outStride, cnt);
+        CK(cudaDeviceSynchronize()); cudaFree(part); cudaFree(cnt);
     }
     auto g = down(dout, (size_t)rows * outStride); vector<float> gg((size_t)rows * qw);
     for (int r = 0; r < rows; r++) for (int c = 0; c < qw; c++) gg[(size_t)r * qw + c] = g[(size_t)r * outStride + c];
@@ -228,12 +228,12 @@ static void bench() {
         size_t cs = (size_t)B * cap * width; float *kc, *vc, *q, *part, *out; CK(cudaMalloc(&kc, cs * 4)); CK(cudaMalloc(&vc, cs * 4)); CK(cudaMemset(kc, 0, cs * 4)); CK(cudaMemset(vc, 0, cs * 4));
         CK(cudaMalloc(&q, (size_t)B * heads * hd * 4)); CK(cudaMemset(q, 0, (size_t)B * heads * hd * 4)); CK(cudaMalloc(&part, (size_t)B * heads * splits * (hd + 2) * 4)); CK(cudaMalloc(&out, (size_t)B * heads * hd * 4));
         vector<int> past(B, len - 1), slots(B); for (int b = 0; b < B; b++) slots[b] = b; int *dp = up(past), *ds = up(slots);
+        int* cnt; CK(cudaMalloc(&cnt, (size_t)B * kvh * 4)); CK(cudaMemset(cnt, 0, (size_t)B * kvh * 4));
         float ms = timeit([&] {
-            launch(K("attention", "attention_decode_f32"), dim3(splits, kvh, B), dim3(block), 0, (const float*)q, heads * hd, (const float*)kc, (const float*)vc, cap, (const int*)dp, (const int*)ds, (const float*)nullptr, 0, 0, (const float*)nullptr, 0, 0, part, splits, heads, kvh, hd, 0.1f);
-            launch(K("attention", "attention_decode_combine_f32"), dim3(heads, B), dim3(hd), 0, (const float*)part, splits, out, heads * hd, heads, hd); });
+            launch(K("attention", "attention_decode_f32"), dim3(splits, kvh, B), dim3(block), 0, (const float*)q, heads * hd, (const float*)kc, (const float*)vc, cap, (const int*)dp, (const int*)ds, (const float*)nullptr, 0, 0, (const float*)nullptr, 0, 0, part, splits, heads, kvh, hd, 0.1f, out, heads * hd, cnt); });
         double bytes = 2.0 * B * len * width * 4;
         printf("attention_decode B=%d h=32/8 hd=%d len=%d splits=%d block=%d: %.1f us, %.0f GB/s (K+V)\n", B, hd, len, splits, block, ms * 1e3, bytes / (ms * 1e-3) / 1e9);
-        cudaFree(kc); cudaFree(vc); cudaFree(q); cudaFree(part); cudaFree(out); cudaFree(dp); cudaFree(ds);
+        cudaFree(kc); cudaFree(vc); cudaFree(q); cudaFree(part); cudaFree(out); cudaFree(dp); cudaFree(ds); cudaFree(cnt);
     }
     // prefill: seq 2048, 32/8 heads, causal, uncached
     for (int hd : {64, 128, 256}) { int S = 2048, heads = 32, kvh = 8; float *q, *k, *v, *o; CK(cudaMalloc(&q, (size_t)S * heads * hd * 4)); CK(cudaMemset(q, 0, (size_t)S * heads * hd * 4));

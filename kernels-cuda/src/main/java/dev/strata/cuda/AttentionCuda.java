@@ -1,5 +1,6 @@
 // Launch plan for fused attention: kv_append (cached only), then either the split-KV decode
-// kernel + combine (one new token per sequence, cached) or the flash-style prefill kernel.
+// kernel, whose last block per KV head merges the splits (one new token per sequence, cached),
+// or the flash-style prefill kernel.
 // Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
 // graph stays valid as sequences grow; empty splits exit early.
 package dev.strata.cuda;
@@ -62,11 +63,11 @@ final class AttentionCuda {
         if (s.cached() && s.seqLen() == 1) {
             int splits = splits(capacity, s.batch(), s.kvHeads());
             long partial = c.scratch("attention_partial", (long) s.batch() * s.heads() * splits * (s.headDim() + 2) * Float.BYTES);
+            long counters = c.zeroedScratch("attention_split_counters", (long) s.batch() * s.kvHeads() * Integer.BYTES);
             plan.add(new Launch.Kernel("attention", "attention_decode_f32", splits, s.kvHeads(), s.batch(), DECODE_THREADS, 0,
                     List.of(q.ptr(), q.stride(), kc, vc, capacity, past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols,
-                            biasPtr, biasStride, biasKeyCols, new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale())));
-            plan.add(new Launch.Kernel("attention", "attention_decode_combine_f32", s.heads(), s.batch(), 1, Math.max(32, s.headDim()), 0,
-                    List.of(new Launch.Ptr(partial), splits, out.ptr(), out.stride(), s.heads(), s.headDim())));
+                            biasPtr, biasStride, biasKeyCols, new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale(),
+                            out.ptr(), out.stride(), new Launch.Ptr(counters))));
             return plan;
         }
         int qBlocks = (s.seqLen() + PREFILL_BLOCK_Q - 1) / PREFILL_BLOCK_Q;

@@ -182,6 +182,15 @@ public final class CudaDevice implements ComputeDevice {
 
         public long scratch(String purpose, long bytes) { return scratchBuffer(purpose, bytes).address(); }
 
+        public long zeroedScratch(String purpose, long bytes) {
+            CudaBuffer before = scratch.get(purpose), s = scratchBuffer(purpose, bytes);
+            if (s != before) {
+                check.check(JCudaDriver.cuMemsetD8Async(s.ptr(), (byte) 0, s.byteSize(), stream),
+                        "cuMemsetD8Async", "scratch " + purpose);
+            }
+            return s.address();
+        }
+
         public boolean cublas() { return cublas != null; }
 
         public int multiprocessors() { return multiprocessors; }

@@ -37,9 +37,13 @@ final class ElementwiseCuda {
     }
 
     static List<Launch> rope(Rope r, PlanContext c, DevTensor out) {
-        DevTensor x = c.tensor(r.x());
-        return List.of(Launch.Kernel.of("rope", "rope_f32", x.rows(), BLOCK, x.ptr(), x.stride(), c.tensor(r.positions()).ptr(),
-                c.tensor(r.invFreq()).ptr(), out.ptr(), out.stride(), r.heads(), r.headDim(), r.rotaryDims()));
+        return List.of(rope(c.tensor(r.x()), c.tensor(r.positions()), c.tensor(r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out));
+    }
+
+    /** RoPE of x's rows into out (which may alias x). */
+    static Launch rope(DevTensor x, DevTensor positions, DevTensor invFreq, int heads, int headDim, int rotaryDims, DevTensor out) {
+        return Launch.Kernel.of("rope", "rope_f32", x.rows(), BLOCK, x.ptr(), x.stride(), positions.ptr(),
+                invFreq.ptr(), out.ptr(), out.stride(), heads, headDim, rotaryDims);
     }
 
     static List<Launch> softmax(Softmax s, PlanContext c, DevTensor out) {

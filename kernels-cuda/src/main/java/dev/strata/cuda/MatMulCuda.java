@@ -8,9 +8,9 @@
 //     BF16/F16 weights → activations cast to the weight dtype, GemmEx with F32 output and
 //     compute (tensor cores), then the bias kernel;
 //  3. no cuBLAS: the GEMV in chunks of GEMV_MAX_ROWS rows (correct, slow).
-// A matmul with fused parts (prenorm, gate, residual; MatMul.java) is one gemv_fused launch for
+// A matmul with fused parts (prenorm, gate, rotary, residual; MatMul.java) is one gemv_fused launch for
 // m ≤ GEMV_MAX_ROWS with an OUT_IN weight (decode); otherwise its parts run as the kernels of the
-// ops they stand for (rms_norm into scratch, the product above, gated_activate, add); so does a
+// ops they stand for (rms_norm into scratch, the product above, gated_activate, rope, add); so does a
 // decode matmul whose parts strata.cuda.fusedGemv excludes (FUSED_PARTS).
 package dev.strata.cuda;
 
@@ -40,18 +40,18 @@ final class MatMulCuda {
 
     /**
      * The fused parts gemv_fused takes into its one launch (system property strata.cuda.fusedGemv:
-     * a comma list of prenorm, gate, residual, or "none"); a matmul with any other part runs as
+     * a comma list of prenorm, gate, rotary, residual, or "none"); a matmul with any other part runs as
      * separate kernels. For timing the fusion against the separate kernels in one run.
      */
-    static final Set<String> FUSED_PARTS = fusedParts(System.getProperty("strata.cuda.fusedGemv", "prenorm,gate,residual"));
+    static final Set<String> FUSED_PARTS = fusedParts(System.getProperty("strata.cuda.fusedGemv", "prenorm,gate,rotary,residual"));
 
     static Set<String> fusedParts(String list) {
         Set<String> parts = new HashSet<>();
         for (String p : list.split(",")) {
             String t = p.strip();
             if (t.isEmpty() || t.equals("none")) continue;
-            if (!Set.of("prenorm", "gate", "residual").contains(t)) {
-                throw new IllegalArgumentException("strata.cuda.fusedGemv: unknown part '" + t + "'; expected prenorm, gate, residual or none");
+            if (!Set.of("prenorm", "gate", "rotary", "residual").contains(t)) {
+                throw new IllegalArgumentException("strata.cuda.fusedGemv: unknown part '" + t + "'; expected prenorm, gate, rotary, residual or none");
             }
             parts.add(t);
         }
@@ -67,18 +67,22 @@ final class MatMulCuda {
         DevTensor upBias = mm.gate() == null ? null : optional(c, mm.gate().upBias(), w, "up bias");
         DevTensor norm = mm.prenorm() == null ? null : c.tensor(mm.prenorm().weight());
         DevTensor residual = mm.residual() == null ? null : c.tensor(mm.residual());
+        MatMul.Rotary rotary = mm.rotary();
         boolean oneKernel = x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN && (norm == null || norm.dtype() == w.dtype())
                 && (norm == null || FUSED_PARTS.contains("prenorm")) && (up == null || FUSED_PARTS.contains("gate"))
-                && (residual == null || FUSED_PARTS.contains("residual"));
+                && (residual == null || FUSED_PARTS.contains("residual")) && (rotary == null || FUSED_PARTS.contains("rotary"));
         if (oneKernel) {
             Launch.Ptr none = new Launch.Ptr(0);
             int cols = splitColumns(out.cols(), c.multiprocessors());
             if (cols == 0) cols = GEMV_WARPS_PER_BLOCK;
+            if (rotary != null) cols = Math.max(2, cols); // both halves of a RoPE pair in one block
             String kernel = "gemv_fused_" + (up == null ? "" : "gate_") + (x.rows() == 1 ? "m1_" : "") + w.suffix();
             return List.of(Launch.Kernel.of("matmul_fused", kernel, (out.cols() + cols - 1) / cols, ElementwiseCuda.BLOCK,
                     x.ptr(), x.stride(), w.ptr(), w.stride(), ptr(bias), ptr(up), ptr(upBias), ptr(norm),
                     norm == null ? 0f : mm.prenorm().eps(), ptr(residual), residual == null ? 0 : residual.stride(), out.ptr(), out.stride(),
-                    x.rows(), out.cols(), x.cols(), cols, up == null ? 0 : ElementwiseCuda.code(mm.gate().act()), norm == null ? 0 : 1));
+                    x.rows(), out.cols(), x.cols(), cols, up == null ? 0 : ElementwiseCuda.code(mm.gate().act()), norm == null ? 0 : 1,
+                    rotary == null ? none : c.tensor(rotary.positions()).ptr(), rotary == null ? none : c.tensor(rotary.invFreq()).ptr(),
+                    rotary == null ? 0 : rotary.headDim(), rotary == null ? 0 : rotary.rotaryDims()));
         }
         // Prefill-sized (or IN_OUT, or a norm weight of another dtype): the parts as the kernels
         // of the ops they stand for, through scratch memory.
@@ -98,6 +102,10 @@ final class MatMulCuda {
             plan.addAll(product(mm.layout(), x, w, bias, gate, c));
             plan.addAll(product(mm.layout(), x, up, upBias, upOut, c));
             plan.add(ElementwiseCuda.gated(gate, upOut, mm.gate().act(), out));
+        }
+        if (rotary != null) {
+            plan.add(ElementwiseCuda.rope(out, c.tensor(rotary.positions()), c.tensor(rotary.invFreq()), rotary.heads(), rotary.headDim(),
+                    rotary.rotaryDims(), out));
         }
         if (residual != null) plan.add(ElementwiseCuda.add(out, residual, out));
         return plan;

@@ -11,6 +11,12 @@ interface PlanContext {
     /** Address of a scratch area of at least `bytes` for `purpose`; stable across runs once sized. */
     long scratch(String purpose, long bytes);
 
+    /**
+     * Like scratch(), but zero when first handed out (and after growing); kernels that use it
+     * (attention_decode_f32's split counters) must leave it zero.
+     */
+    long zeroedScratch(String purpose, long bytes);
+
     boolean cublas();
 
     /** Streaming multiprocessors of the device (grid sizing). */

@@ -69,6 +69,8 @@ class CudaLaunchPlanTest {
             return 0x5000_0000_0000L + ((long) purpose.hashCode() & 0xffff) * (1L << 32);
         }
 
+        public long zeroedScratch(String purpose, long bytes) { return scratch(purpose, bytes); }
+
         public boolean cublas() { return cublas; }
 
         public int multiprocessors() { return 132; }
@@ -235,6 +237,7 @@ class CudaLaunchPlanTest {
                         assertEquals("cast_f32_to_bf16", kernels.get(first));
                         assertTrue(plan.stream().anyMatch(l -> l instanceof Launch.Gemm gemm && gemm.abType() == Cublas.R_16BF));
                         if (mm.gate() != null) assertTrue(kernels.contains("gated_activate_f32"), kernels.toString());
+                        if (mm.rotary() != null) assertEquals("rope_f32", kernels.getLast());
                         if (mm.residual() != null) assertEquals("add_f32", kernels.getLast());
                     }
                 }
@@ -243,17 +246,17 @@ class CudaLaunchPlanTest {
     }
 
     @Test
-    void llamaDecodeStepIsElevenLaunchesPerLayer() throws Exception {
+    void llamaDecodeStepIsEightLaunchesPerLayer() throws Exception {
         try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
             Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
             FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), 1, 64, m.definition().kvHeads(), m.definition().headDim()));
             List<Launch> launches = planAll(g, ctx);
-            // per layer: q, k, v (RMSNorm fused), rope q, rope k, KV append, attention decode + combine,
-            // o_proj (+ residual), gate·up (RMSNorm + activation fused), down (+ residual); then the
-            // embedding, the last-row gather and the LM head (final RMSNorm fused).
-            assertEquals(11 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
+            // per layer: q, k (RMSNorm and RoPE fused), v (RMSNorm fused), KV append, attention decode
+            // (split combine fused), o_proj (+ residual), gate·up (RMSNorm + activation fused), down
+            // (+ residual); then the embedding, the last-row gather and the LM head (final RMSNorm fused).
+            assertEquals(8 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
             assertTrue(launches.stream().noneMatch(l -> l instanceof Launch.Kernel k
-                    && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32").contains(k.function())));
+                    && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32", "rope_f32").contains(k.function())));
         }
     }
 
@@ -290,14 +293,15 @@ class CudaLaunchPlanTest {
             for (Node n : g.nodes()) {
                 if (!(n.op() instanceof Attention a)) continue;
                 List<Launch> plan = CudaLaunchPlans.plan(a, ctx, ctx.tensor(n.out()));
-                assertEquals(List.of("kv_append_f32", "attention_decode_f32", "attention_decode_combine_f32"),
-                        plan.stream().map(l -> ((Launch.Kernel) l).function()).toList());
+                assertEquals(List.of("kv_append_f32", "attention_decode_f32"), plan.stream().map(l -> ((Launch.Kernel) l).function()).toList(),
+                        "the decode kernel merges its splits itself");
                 Launch.Kernel decode = (Launch.Kernel) plan.get(1);
                 assertEquals(AttentionCuda.splits(4096, 1, 2), decode.gridX());
                 assertTrue(decode.gridX() > 1, "a long cache at batch 1 must be split across blocks");
                 assertEquals(AttentionCuda.DECODE_THREADS, decode.block());
                 long partial = (long) decode.gridX() * 8 * (8 + 2) * Float.BYTES;
                 assertTrue(ctx.scratch.get("attention_partial") >= partial);
+                assertTrue(ctx.scratch.get("attention_split_counters") >= 2 * Integer.BYTES, "one counter per (sequence, KV head)");
             }
         }
     }

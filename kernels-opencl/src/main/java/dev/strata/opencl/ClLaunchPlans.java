@@ -2,7 +2,7 @@
 // as (buffer, element offset, row stride); weights are F32 on the device (converted at upload).
 // Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
 // the weight row); larger m → 16×16 tiled matmul through local memory. A matmul's fused parts
-// (prenorm, gate, residual) run as the separate kernels they stand for, through scratch buffers.
+// (prenorm, gate, rotary, residual) run as the separate kernels they stand for, through scratch buffers.
 package dev.strata.opencl;
 
 import dev.strata.engine.graph.Tensor;
@@ -132,6 +132,12 @@ final class ClLaunchPlans {
             plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
             plan.add(ClCall.of("gated_activate", "gated_activate", g((long) gate.rows() * gate.cols()), null, gate.buf(), gate.off(), gate.stride(),
                     up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gate.rows(), gate.cols(), act(mm.gate().act())));
+        }
+        if (mm.rotary() != null) {
+            MatMul.Rotary ro = mm.rotary();
+            ClTensor pos = c.tensor(ro.positions()), inv = c.tensor(ro.invFreq());
+            plan.add(ClCall.of("rope", "rope", g(out.rows() * 64L), g(64), out.buf(), out.off(), out.stride(), pos.buf(), pos.off(),
+                    inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), ro.heads(), ro.headDim(), ro.rotaryDims()));
         }
         if (mm.residual() != null) {
             ClTensor r = c.tensor(mm.residual());

@@ -92,6 +92,10 @@ public final class CpuDevice implements ComputeDevice {
             product(x, m(b, mm.gate().up()), orNull(b, mm.gate().upBias()), mm.layout(), up);
             ElementwiseCpu.gated(gate, up, mm.gate().act(), reference, out, par);
         }
+        if (mm.rotary() != null) {
+            MatMul.Rotary r = mm.rotary();
+            RopeCpu.run(out, m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
+        }
         if (mm.residual() != null) ElementwiseCpu.add(out, m(b, mm.residual()), out, par);
     }
 

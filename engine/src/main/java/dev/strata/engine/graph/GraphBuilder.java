@@ -138,6 +138,10 @@ public final class GraphBuilder {
             }
             if (mm.gate().upBias() != null) requireRowVector(mm.gate().upBias(), n, "matmul " + name + " up bias");
         }
+        if (mm.rotary() != null) {
+            MatMul.Rotary r = mm.rotary();
+            requireRope("output [" + x.rows() + ", " + n + "]", x.rows(), n, r.positions(), r.invFreq(), r.heads(), r.headDim(), r.rotaryDims(), "matmul " + name);
+        }
         if (mm.residual() != null) {
             requireF32(mm.residual(), "matmul " + name + " residual");
             requireShape(mm.residual(), x.rows(), n, "matmul " + name + " residual");
@@ -160,11 +164,7 @@ public final class GraphBuilder {
 
     public Tensor rope(Tensor x, Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims, String name) {
         requireF32(x, "rope input");
-        requireDtype(positions, DType.I32, "rope positions");
-        if (x.cols() != heads * headDim) throw new ShapeException("rope " + name + ": input " + x + "; expected " + heads + " heads × " + headDim + " = " + heads * headDim + " columns");
-        if (positions.rows() != x.rows() || positions.cols() != 1) throw new ShapeException("rope " + name + ": positions " + positions + "; expected [" + x.rows() + ", 1]");
-        if (rotaryDims <= 0 || rotaryDims > headDim || rotaryDims % 2 != 0) throw new ShapeException("rope " + name + ": rotary dims " + rotaryDims + " must be even and in (0, " + headDim + "]");
-        if (invFreq.rows() != 1 || invFreq.cols() != rotaryDims / 2) throw new ShapeException("rope " + name + ": inverse frequencies " + invFreq + "; expected [1, " + rotaryDims / 2 + "]");
+        requireRope("input " + x, x.rows(), x.cols(), positions, invFreq, heads, headDim, rotaryDims, "rope " + name);
         return record(new Rope(x, positions, invFreq, heads, headDim, rotaryDims), activation(DType.F32, x.rows(), x.cols(), name));
     }
 
@@ -259,6 +259,15 @@ public final class GraphBuilder {
     }
 
     // ---- checks -------------------------------------------------------------------------
+
+    /** RoPE over rows × cols: heads × headDim columns, I32 positions per row, rotaryDims / 2 inverse frequencies. */
+    private static void requireRope(String subject, int rows, int cols, Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims, String what) {
+        requireDtype(positions, DType.I32, what + " positions");
+        if (cols != heads * headDim) throw new ShapeException(what + ": " + subject + "; expected " + heads + " heads × " + headDim + " = " + heads * headDim + " columns");
+        if (positions.rows() != rows || positions.cols() != 1) throw new ShapeException(what + ": positions " + positions + "; expected [" + rows + ", 1]");
+        if (rotaryDims <= 0 || rotaryDims > headDim || rotaryDims % 2 != 0) throw new ShapeException(what + ": rotary dims " + rotaryDims + " must be even and in (0, " + headDim + "]");
+        if (invFreq.rows() != 1 || invFreq.cols() != rotaryDims / 2) throw new ShapeException(what + ": inverse frequencies " + invFreq + "; expected [1, " + rotaryDims / 2 + "]");
+    }
 
     private static void requireF32(Tensor t, String what) { requireDtype(t, DType.F32, what); }
 

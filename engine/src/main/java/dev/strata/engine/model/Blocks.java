@@ -41,7 +41,7 @@ final class Blocks {
         return g.name(g.matmul(x, w, b, layout, role), role, layer);
     }
 
-    /** Self-attention over q/k/v (already projected), with RoPE when invFreq is given; KV-cached at `layer`. */
+    /** Self-attention over q/k/v (already projected; RoPE'd here when invFreq is given, else already); KV-cached at `layer`. */
     static Tensor selfAttention(GraphBuilder g, Inputs in, Tensor q, Tensor k, Tensor v, Tensor invFreq, int rotaryDims,
                                 int batch, int seqLen, int heads, int kvHeads, int headDim, int layer) {
         if (invFreq != null) {
@@ -68,9 +68,15 @@ final class Blocks {
 
     /** A torch Linear (OUT_IN) with its fused parts: y = norm(x)·W (+ b) (+ residual). */
     static Tensor linear(GraphBuilder g, Normed x, String prefix, int in, int out, boolean bias, Tensor residual, String role, int layer) {
+        return linear(g, x, prefix, in, out, bias, null, residual, role, layer);
+    }
+
+    /** The same with RoPE on the output (q and k projections). */
+    static Tensor linear(GraphBuilder g, Normed x, String prefix, int in, int out, boolean bias, MatMul.Rotary rotary, Tensor residual,
+                         String role, int layer) {
         Tensor w = g.weight(prefix + ".weight", out, in);
         Tensor b = bias ? g.weight(prefix + ".bias", 1, out) : null;
-        return g.name(g.matmul(new MatMul(x.x(), w, b, WeightLayout.OUT_IN, x.prenorm(), null, residual), role), role, layer);
+        return g.name(g.matmul(new MatMul(x.x(), w, b, WeightLayout.OUT_IN, x.prenorm(), null, rotary, residual), role), role, layer);
     }
 
     /**

@@ -44,15 +44,18 @@ public final class Llama implements DecoderModel {
         Tensor x = g.name(g.embedding(embed, in.tokens(), "embed"), "embed", -1);
         Blocks.hiddenState(g, o, 0, x);
         Activation act = Activation.fromHf(c.hiddenAct());
-        // The residual adds are fused into o_proj and down_proj, gate/up/act into one op, and in
-        // decode-sized graphs the RMSNorms into the matmuls that read them (Blocks.rmsNormed).
+        // The residual adds are fused into o_proj and down_proj, gate/up/act into one op, RoPE into
+        // the q and k projections, and in decode-sized graphs the RMSNorms into the matmuls that
+        // read them (Blocks.rmsNormed).
+        MatMul.Rotary qRope = new MatMul.Rotary(in.positions(), freq, c.numHeads(), hd, c.rotaryDim());
+        MatMul.Rotary kRope = new MatMul.Rotary(in.positions(), freq, c.numKvHeads(), hd, c.rotaryDim());
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l;
             Blocks.Normed h = Blocks.rmsNormed(g, x, p + ".input_layernorm", d, eps, "attn_norm", l);
-            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, c.attentionBias(), null, "q", l);
-            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, c.attentionBias(), null, "k", l);
+            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, c.attentionBias(), qRope, null, "q_rope", l);
+            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, c.attentionBias(), kRope, null, "k_rope", l);
             Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, c.attentionBias(), null, "v", l);
-            Tensor a = Blocks.selfAttention(g, in, q, k, v, freq, c.rotaryDim(), batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l);
+            Tensor a = Blocks.selfAttention(g, in, q, k, v, null, c.rotaryDim(), batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l);
             boolean oBias = c.attentionBias() && g.hasWeight(p + ".self_attn.o_proj.bias");
             x = Blocks.linear(g, new Blocks.Normed(a, null), p + ".self_attn.o_proj", qDim, d, oBias, x, "ffn_inp", l);
             h = Blocks.rmsNormed(g, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);

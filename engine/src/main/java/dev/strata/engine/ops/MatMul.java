@@ -3,6 +3,7 @@
 //             exactly RmsNorm followed by this matmul;
 //   gate:     out = act(x·W + bias) * (x·W_up + upBias), the gated MLP's gate/up pair and
 //             GatedActivate in one op (W_up has W's shape, layout and dtype);
+//   rotary:   RoPE on the product's rows (exactly the Rope op on it), for q and k projections;
 //   residual: out += residual[m, n] (F32), the block's residual Add.
 // Applied in that order. W: [n, k] (OUT_IN) or [k, n] (IN_OUT), F32/F16/BF16; x: F32 [m, k]
 // (may be a view); bias, upBias: [1, n] or null; out: F32 [m, n].
@@ -11,7 +12,8 @@ package dev.strata.engine.ops;
 import dev.strata.engine.graph.Tensor;
 import java.util.List;
 
-public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Tensor residual) implements Op {
+public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Rotary rotary, Tensor residual)
+        implements Op {
     /**
      * Graphs with at most this many rows fuse RMSNorm into their matmuls (decode: a GEMV takes
      * the norm in its one pass over x); larger graphs normalise once for all the matmuls that read
@@ -25,17 +27,24 @@ public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Preno
     /** The up projection and activation of a gated MLP: out = act(x·W + bias) * (x·up + upBias). */
     public record Gate(Tensor up, Tensor upBias, Activation act) {}
 
-    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout) { this(x, w, bias, layout, null, null, null); }
+    /** Rotary position embedding of the output rows, as the Rope op with these arguments. */
+    public record Rotary(Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims) {}
+
+    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout) { this(x, w, bias, layout, null, null, null, null); }
+
+    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Tensor residual) {
+        this(x, w, bias, layout, prenorm, gate, null, residual);
+    }
 
     public OpKind kind() { return OpKind.MATMUL; }
 
     public List<Tensor> inputs() {
         return Inputs.of(x, w, bias, prenorm == null ? null : prenorm.weight(), gate == null ? null : gate.up(),
-                gate == null ? null : gate.upBias(), residual);
+                gate == null ? null : gate.upBias(), rotary == null ? null : rotary.positions(), rotary == null ? null : rotary.invFreq(), residual);
     }
 
     /** True when any fused part is present. */
-    public boolean fused() { return prenorm != null || gate != null || residual != null; }
+    public boolean fused() { return prenorm != null || gate != null || rotary != null || residual != null; }
 
     /** The same product without its fused parts. */
     public MatMul plain() { return new MatMul(x, w, bias, layout); }

@@ -1,4 +1,4 @@
-// Conformance of matmul's fused parts (MatMul.Prenorm, MatMul.Gate, residual) on every backend and
+// Conformance of matmul's fused parts (MatMul.Prenorm, MatMul.Gate, MatMul.Rotary, residual) on every backend and
 // mode, alone and together: F32 and BF16 weights in both layouts, shapes that take the decode
 // GEMV paths (m = 1, m = 3 with a split-k column count) and the prefill path (m = 17), odd k
 // with a vector tail. The reference is computed here in double from the stored weights:
@@ -91,6 +91,69 @@ class FusedMatMulConformanceTest {
             try (var sess = h.open(device)) {
                 HostTensor out = sess.run(graph, inputs, null);
                 Nmse.check(device + " " + p + " " + dtype + " " + layout + " " + s, OpHarness.values(out), expected, Nmse.limit(device, Nmse.MATMUL));
+            }
+        }
+    }
+
+    /** m rows, k inputs, heads × headDim outputs of which rotaryDims per head rotate. */
+    record RopeShape(int m, int k, int heads, int headDim, int rotaryDims) {
+        @Override public String toString() { return "[" + m + ", " + k + "]·W → " + heads + "×" + headDim + " rot " + rotaryDims; }
+    }
+
+    static Stream<Arguments> rotaryCases() {
+        List<RopeShape> shapes = List.of(new RopeShape(1, 771, 3, 16, 12), new RopeShape(1, 64, 4, 128, 128),
+                new RopeShape(3, 64, 8, 8, 8), new RopeShape(17, 130, 3, 32, 32));
+        return OpHarness.cross(DeviceCase.all(), List.of(DType.F32, DType.BF16), List.of(false, true), List.of(false, true), shapes);
+    }
+
+    /** RoPE fused into the product (q/k projections), alone or with the prenorm and a residual. */
+    @ParameterizedTest(name = "{0} {1} prenorm={2} residual={3} {4}")
+    @MethodSource("rotaryCases")
+    void rotary(DeviceCase device, DType dtype, boolean prenorm, boolean withResidual, RopeShape s) {
+        int m = s.m(), k = s.k(), n = s.heads() * s.headDim(), half = s.rotaryDims() / 2;
+        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * k + n + s.rotaryDims());
+        float[] x = OpHarness.uniform(rnd, m * k, -2, 2);
+        float[] residual = OpHarness.uniform(rnd, m * n, -1, 1);
+        int[] positions = new int[m];
+        for (int i = 0; i < m; i++) positions[i] = rnd.nextInt(5000);
+        float[] invFreq = new float[half];
+        for (int i = 0; i < half; i++) invFreq[i] = (float) Math.pow(10000, -2.0 * i / s.rotaryDims());
+        try (OpHarness h = new OpHarness()) {
+            double[] w = h.weight("proj.weight", dtype, new long[] {n, k}, OpHarness.uniform(rnd, n * k, -1, 1));
+            double[] bias = h.weight("proj.bias", dtype, new long[] {n}, OpHarness.uniform(rnd, n, -1, 1));
+            double[] g = prenorm ? h.weight("norm.weight", dtype, new long[] {k}, OpHarness.uniform(rnd, k, 0.5, 1.5)) : null;
+            double[] expected = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                double[] xi = new double[k];
+                double ss = 0;
+                for (int c = 0; c < k; c++) ss += (double) x[i * k + c] * x[i * k + c];
+                double inv = 1 / Math.sqrt(ss / k + EPS);
+                for (int c = 0; c < k; c++) xi[c] = prenorm ? x[i * k + c] * inv * g[c] : x[i * k + c];
+                double[] y = new double[n];
+                for (int j = 0; j < n; j++) y[j] = bias[j] + dot(xi, w, j, k, n, WeightLayout.OUT_IN);
+                for (int hh = 0; hh < s.heads(); hh++) {
+                    int base = hh * s.headDim();
+                    for (int c = 0; c < half; c++) {
+                        double a = (double) positions[i] * invFreq[c], y0 = y[base + c], y1 = y[base + c + half];
+                        y[base + c] = y0 * Math.cos(a) - y1 * Math.sin(a);
+                        y[base + c + half] = y1 * Math.cos(a) + y0 * Math.sin(a);
+                    }
+                }
+                for (int j = 0; j < n; j++) expected[i * n + j] = y[j] + (withResidual ? residual[i * n + j] : 0);
+            }
+            var graph = h.guarded(m, n, DType.F32, b -> {
+                Tensor xt = b.input("x", DType.F32, m, k), pos = b.input("positions", DType.I32, m, 1);
+                Tensor freq = b.constant("inv_freq", 1, half, invFreq);
+                MatMul.Prenorm norm = prenorm ? new MatMul.Prenorm(b.weight("norm.weight", 1, k), EPS) : null;
+                MatMul.Rotary rope = new MatMul.Rotary(pos, freq, s.heads(), s.headDim(), s.rotaryDims());
+                Tensor res = withResidual ? b.input("residual", DType.F32, m, n) : null;
+                return b.matmul(new MatMul(xt, b.weight("proj.weight", n, k), b.weight("proj.bias", 1, n), WeightLayout.OUT_IN, norm, null, rope, res), "proj");
+            });
+            Map<String, HostTensor> inputs = new java.util.HashMap<>(Map.of("x", h.f32(m, k, x), "positions", h.i32(m, 1, positions)));
+            if (withResidual) inputs.put("residual", h.f32(m, n, residual));
+            try (var sess = h.open(device)) {
+                HostTensor out = sess.run(graph, inputs, null);
+                Nmse.check(device + " rotary " + dtype + " " + s, OpHarness.values(out), expected, Nmse.limit(device, Nmse.MATMUL));
             }
         }
     }
