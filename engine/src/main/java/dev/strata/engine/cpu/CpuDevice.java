@@ -62,8 +62,15 @@ public final class CpuDevice implements ComputeDevice {
                 if (reference) MatMulCpu.reference(x, w, bias, mm.layout(), out);
                 else MatMulCpu.fast(x, w, bias, mm.layout(), out, par);
             }
-            case RmsNorm n -> NormCpu.rms(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
-            case LayerNorm n -> NormCpu.layer(m(b, n.x()), m(b, n.weight()), n.bias() == null ? null : m(b, n.bias()), n.eps(), out, par);
+            case RmsNorm n -> {
+                if (reference) NormCpu.rms(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
+                else NormCpu.rmsFast(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
+            }
+            case LayerNorm n -> {
+                Mat bias = n.bias() == null ? null : m(b, n.bias());
+                if (reference) NormCpu.layer(m(b, n.x()), m(b, n.weight()), bias, n.eps(), out, par);
+                else NormCpu.layerFast(m(b, n.x()), m(b, n.weight()), bias, n.eps(), out, par);
+            }
             case Rope r -> RopeCpu.run(m(b, r.x()), m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
             case Attention a -> {
                 CpuKvStorage kv = a.spec().cached() ? (CpuKvStorage) b.kv() : null;
