@@ -58,8 +58,12 @@ public final class CpuDevice implements ComputeDevice {
         switch (op) {
             case Embedding e -> ElementwiseCpu.embedding(m(b, e.table()), m(b, e.ids()), out, par);
             case MatMul mm -> matmul(mm, b, out);
-            case RmsNorm n -> NormCpu.rms(m(b, n.x()), m(b, n.weight()), n.eps(), out, par);
-            case LayerNorm n -> NormCpu.layer(m(b, n.x()), m(b, n.weight()), orNull(b, n.bias()), n.eps(), out, par);
+            case RmsNorm n -> rms(m(b, n.x()), m(b, n.weight()), n.eps(), out);
+            case LayerNorm n -> {
+                Mat bias = orNull(b, n.bias());
+                if (reference) NormCpu.layer(m(b, n.x()), m(b, n.weight()), bias, n.eps(), out, par);
+                else NormCpu.layerFast(m(b, n.x()), m(b, n.weight()), bias, n.eps(), out, par);
+            }
             case Rope r -> RopeCpu.run(m(b, r.x()), m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
             case Attention a -> {
                 CpuKvStorage kv = a.spec().cached() ? (CpuKvStorage) b.kv() : null;
@@ -81,7 +85,7 @@ public final class CpuDevice implements ComputeDevice {
         Mat x = m(b, mm.x());
         if (mm.prenorm() != null) {
             Mat normed = Mat.scratch(x.rows(), x.cols());
-            NormCpu.rms(x, m(b, mm.prenorm().weight()), mm.prenorm().eps(), normed, par);
+            rms(x, m(b, mm.prenorm().weight()), mm.prenorm().eps(), normed);
             x = normed;
         }
         if (mm.gate() == null) {
@@ -97,6 +101,11 @@ public final class CpuDevice implements ComputeDevice {
             RopeCpu.run(out, m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
         }
         if (mm.residual() != null) ElementwiseCpu.add(out, m(b, mm.residual()), out, par);
+    }
+
+    private void rms(Mat x, Mat w, float eps, Mat out) {
+        if (reference) NormCpu.rms(x, w, eps, out, par);
+        else NormCpu.rmsFast(x, w, eps, out, par);
     }
 
     private void product(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out) {

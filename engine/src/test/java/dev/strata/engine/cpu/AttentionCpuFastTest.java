@@ -1,7 +1,8 @@
 // Fast (Vector API, online softmax) attention against the double-accumulation reference: head
 // dims 8/64/80/128 (tails of the vector length), GQA ratios 1/4/8 and MQA, causal or not, padding
 // masks with -inf and finite values (and a fully masked sequence, which gives zeros), uncached
-// and cached with and without past tokens, q/k/v as strided column views, long prefill.
+// and cached with and without past tokens, q/k/v as strided column views, long prefill; short
+// and long query ranges, so the per-key, block and transposed online paths all run.
 package dev.strata.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,8 +24,11 @@ class AttentionCpuFastTest {
     /** {heads, kvHeads}: group sizes 1, 4, 8 and multi-query. */
     private static final int[][] HEADS = {{4, 4}, {8, 2}, {16, 2}, {4, 1}};
     private enum MaskKind { NONE, MIXED, SECOND_FULLY_MASKED }
-    /** Cache cases: {cached ? 1 : 0, seqLen, past of sequence 0, past of sequence 1}. */
-    private static final int[][] CACHE = {{0, 6, 0, 0}, {1, 6, 0, 0}, {1, 1, 130, 4}, {1, 3, 5, 2}};
+    /**
+     * Cache cases: {cached ? 1 : 0, seqLen, past of sequence 0, past of sequence 1}. Fewer than
+     * TRANSPOSE_MIN_ROWS query rows take the per-key path, more the block path (AttentionCpuBlock).
+     */
+    private static final int[][] CACHE = {{0, 6, 0, 0}, {1, 6, 0, 0}, {1, 1, 130, 4}, {1, 3, 5, 2}, {0, 13, 0, 0}, {1, 10, 7, 2}};
 
     private static CpuParallel par;
 
@@ -50,6 +54,8 @@ class AttentionCpuFastTest {
         SplittableRandom rnd = new SplittableRandom(7);
         check(rnd, 1, 150, 2, 1, 64, true, MaskKind.MIXED, true, 0, 0);
         check(rnd, 1, 70, 1, 1, 80, false, MaskKind.NONE, false, 0, 0);
+        check(rnd, 1, 520, 2, 1, 32, false, MaskKind.MIXED, false, 0, 0); // past the block path's MAX_KEYS
+        check(rnd, 1, 530, 1, 1, 64, true, MaskKind.NONE, true, 0, 0);
     }
 
     private static void check(SplittableRandom rnd, int batch, int seq, int heads, int kvHeads, int hd, boolean causal,

@@ -7,6 +7,8 @@
 // each task's keys transposed ([headDim][keys]) and its values as rows into arrays, so scores
 // come L keys at a time from broadcast-q FMAs with no horizontal sums and p·v reads plain arrays;
 // the choice depends on the op only, never on the thread count, so results do not either.
+// Sequences whose last query sees at most AttentionCpuBlock.MAX_KEYS keys (encoders, short
+// prefill) take AttentionCpuBlock instead: dense Q·Kᵀ, whole-row softmax, P·V as small GEMMs.
 package dev.strata.engine.cpu.kernels;
 
 import static dev.strata.engine.cpu.simd.Lanes.F;
@@ -65,10 +67,18 @@ final class AttentionCpuFast {
         int rowsPer = (s.seqLen() + splits - 1) / splits;
         par.forRange(seqHeads * splits, 1, (from, to) -> {
             Scratch scratch = new Scratch(s.headDim());
+            AttentionCpuBlock.Scratch block = new AttentionCpuBlock.Scratch();
             for (int t = from; t < to; t++) {
                 int task = t / splits, part = t % splits, b = task / s.heads(), h = task % s.heads();
                 int i0 = part * rowsPer, i1 = Math.min(s.seqLen(), (part + 1) * rowsPer);
                 boolean transposed = s.seqLen() >= TRANSPOSE_MIN_ROWS;
+                if (transposed && AttentionCpu.visible(s, kvs[b], s.seqLen() - 1) <= AttentionCpuBlock.MAX_KEYS) {
+                    if (i1 > i0) {
+                        block.load(kvs[b], h / s.groupSize(), s.headDim(), AttentionCpu.visible(s, kvs[b], i1 - 1));
+                        AttentionCpuBlock.rows(q, b, h, i0, i1, kvs[b], mask, bias, s, out, block);
+                    }
+                    continue;
+                }
                 if (transposed && i1 > i0) scratch.transpose(kvs[b], h / s.groupSize(), s.headDim(), AttentionCpu.visible(s, kvs[b], i1 - 1));
                 for (int i = i0; i < i1; i++) query(q, b, h, i, kvs[b], mask, bias, s, out, scratch, transposed);
             }

@@ -1,37 +1,50 @@
 // CPU elementwise ops: activation, gated activation, add (with row broadcast), scale, softmax,
 // embedding gather and argmax. Math in double, results stored as float; activations take the
-// exact erf in reference mode and the tabulated one (Erf.fast) in fast mode.
+// exact erf in reference mode and, in fast mode, GELU_ERF is computed in float lanes
+// (VecMath.gelu, ~1e-7 absolute) and the others through Activation.applyFast.
 package dev.strata.engine.cpu.kernels;
 
 import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
+import dev.strata.engine.cpu.simd.VecMath;
 import dev.strata.engine.ops.Activation;
 
 public final class ElementwiseCpu {
     private ElementwiseCpu() {}
 
     public static void activate(Mat x, Activation act, boolean reference, Mat out, CpuParallel par) {
+        boolean lanes = lanes(act, reference);
         par.forRange(x.rows(), 1, (from, to) -> {
-            float[] row = new float[x.cols()];
+            float[] row = new float[x.cols()], tmp = lanes ? new float[x.cols()] : null;
             for (int r = from; r < to; r++) {
                 x.readRow(r, row);
-                for (int c = 0; c < row.length; c++) row[c] = (float) apply(act, reference, row[c]);
+                if (lanes) VecMath.gelu(row, tmp, row.length);
+                else for (int c = 0; c < row.length; c++) row[c] = (float) apply(act, reference, row[c]);
                 out.writeRow(r, row);
             }
         });
     }
 
     public static void gated(Mat gate, Mat up, Activation act, boolean reference, Mat out, CpuParallel par) {
+        boolean lanes = lanes(act, reference);
         par.forRange(gate.rows(), 1, (from, to) -> {
-            float[] g = new float[gate.cols()], u = new float[gate.cols()];
+            float[] g = new float[gate.cols()], u = new float[gate.cols()], tmp = lanes ? new float[gate.cols()] : null;
             for (int r = from; r < to; r++) {
                 gate.readRow(r, g);
                 up.readRow(r, u);
-                for (int c = 0; c < g.length; c++) g[c] = (float) (apply(act, reference, g[c]) * u[c]);
+                if (lanes) {
+                    VecMath.gelu(g, tmp, g.length);
+                    for (int c = 0; c < g.length; c++) g[c] *= u[c];
+                } else {
+                    for (int c = 0; c < g.length; c++) g[c] = (float) (apply(act, reference, g[c]) * u[c]);
+                }
                 out.writeRow(r, g);
             }
         });
     }
+
+    /** Fast-mode GELU_ERF goes through VecMath.gelu in float lanes. */
+    private static boolean lanes(Activation act, boolean reference) { return !reference && act == Activation.GELU_ERF; }
 
     private static double apply(Activation act, boolean reference, double x) {
         return reference ? act.apply(x) : act.applyFast(x);
