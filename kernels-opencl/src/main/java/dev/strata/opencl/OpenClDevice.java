@@ -24,12 +24,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.opencl.CL10;
+import org.lwjgl.opencl.CL12;
 import org.lwjgl.system.MemoryStack;
 
 public final class OpenClDevice implements ComputeDevice {
@@ -73,15 +75,23 @@ public final class OpenClDevice implements ComputeDevice {
     }
 
     /** Builds one kernel file, with the shared prelude (strata_common.cl) in front of it. */
-    private long build(String name) {
-        String source = source(COMMON) + "\n" + source(name);
+    private long build(String name) { return build(name, source(name)); }
+
+    /**
+     * Builds kernel source `body` (named `name` in errors) behind the shared prelude; a source
+     * that does not compile is released and reported with the device's build log.
+     */
+    long build(String name, String body) {
+        String source = source(COMMON) + "\n" + body;
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             long program = CL10.clCreateProgramWithSource(context, source, err);
             check.check(err.get(0), "clCreateProgramWithSource", name + ".cl");
             int status = CL10.clBuildProgram(program, info.device(), "-cl-std=CL1.2", null, 0);
             if (status != 0) {
-                throw new BackendException("OpenCL kernel " + name + ".cl did not compile on " + info.name() + " (" + ClCheck.name(status) + "):\n" + buildLog(program));
+                String log = buildLog(program);
+                CL10.clReleaseProgram(program);
+                throw new BackendException("OpenCL kernel " + name + ".cl did not compile on " + info.name() + " (" + ClCheck.name(status) + "):\n" + log);
             }
             return program;
         }
@@ -232,6 +242,38 @@ public final class OpenClDevice implements ComputeDevice {
     }
 
     public void synchronize() { check.check(CL10.clFinish(queue), "clFinish"); }
+
+    /**
+     * Device time of `work` from the profiling queue: the end of a marker enqueued before it to the
+     * end of one enqueued after it (OpenCL 1.2 markers), so host enqueue cost between kernels is
+     * included only where the device waited for it.
+     */
+    @Override public long timeNanos(Runnable work) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            PointerBuffer before = stack.mallocPointer(1), after = stack.mallocPointer(1);
+            check.check(CL12.clEnqueueMarkerWithWaitList(queue, null, before), "clEnqueueMarkerWithWaitList");
+            try {
+                work.run();
+                check.check(CL12.clEnqueueMarkerWithWaitList(queue, null, after), "clEnqueueMarkerWithWaitList");
+                try {
+                    check.check(CL10.clWaitForEvents(after.get(0)), "clWaitForEvents");
+                    return profiledEnd(after.get(0)) - profiledEnd(before.get(0));
+                } finally {
+                    CL10.clReleaseEvent(after.get(0));
+                }
+            } finally {
+                CL10.clReleaseEvent(before.get(0));
+            }
+        }
+    }
+
+    private long profiledEnd(long event) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            LongBuffer t = stack.mallocLong(1);
+            check.check(CL10.clGetEventProfilingInfo(event, CL10.CL_PROFILING_COMMAND_END, t, null), "clGetEventProfilingInfo");
+            return t.get(0);
+        }
+    }
 
     public KvStorage allocateKv(KvSpec spec) {
         long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;

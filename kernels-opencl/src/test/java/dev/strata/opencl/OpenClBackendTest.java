@@ -1,5 +1,6 @@
 // The OpenCL backend on this machine (PoCL in CI): lists devices or says why not, opens the
-// default device (building every .cl program for it), and rejects an unknown device by name.
+// default device (building every .cl program for it), rejects an unknown device by name, reports
+// a kernel that does not compile with the driver's build log, and times work with profiling events.
 package dev.strata.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +12,9 @@ import dev.strata.engine.backend.Availability;
 import dev.strata.engine.backend.BackendException;
 import dev.strata.engine.backend.BackendOptions;
 import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
 class OpenClBackendTest {
@@ -41,5 +45,38 @@ class OpenClBackendTest {
         }
         BackendException e = assertThrows(BackendException.class, () -> b.open(new BackendOptions("no-such-device", false, 0)));
         assertTrue(e.getMessage().contains("no-such-device"), e.getMessage());
+    }
+
+    @Test
+    void aKernelThatDoesNotCompileIsReportedWithTheBuildLog() {
+        OpenClBackend b = new OpenClBackend();
+        assumeTrue(b.availability().available(), "no OpenCL here: " + b.availability());
+        try (OpenClDevice d = (OpenClDevice) b.open(BackendOptions.defaults())) {
+            BackendException e = assertThrows(BackendException.class,
+                    () -> d.build("broken", "__kernel void broken(__global float* x) { x[0] = no_such_symbol; }"));
+            assertTrue(e.getMessage().contains("broken.cl did not compile on " + d.description().substring(0, d.description().indexOf(" (opencl:"))),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("no_such_symbol"), "the build log names the error: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void deviceTimeComesFromProfilingEventsAndFitsInTheWallClock() {
+        OpenClBackend b = new OpenClBackend();
+        assumeTrue(b.availability().available(), "no OpenCL here: " + b.availability());
+        try (ComputeDevice d = b.open(BackendOptions.defaults()); Arena arena = Arena.ofConfined()) {
+            long bytes = 64L << 20;
+            DeviceBuffer buf = d.allocate(bytes, "timing test");
+            MemorySegment host = arena.allocate(bytes, 64);
+            long wall0 = System.nanoTime();
+            long device = d.timeNanos(() -> {
+                d.write(buf, 0, host);
+                d.write(buf, 0, host);
+            });
+            long wall = System.nanoTime() - wall0;
+            assertTrue(device > 0, "device time " + device + " ns");
+            assertTrue(device <= wall, "device time " + device + " ns exceeds the wall clock around it, " + wall + " ns");
+            buf.close();
+        }
     }
 }
