@@ -70,7 +70,9 @@ final class MatMulCuda {
         MatMul.Rotary rotary = mm.rotary();
         boolean oneKernel = x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN && (norm == null || norm.dtype() == w.dtype())
                 && (norm == null || FUSED_PARTS.contains("prenorm")) && (up == null || FUSED_PARTS.contains("gate"))
-                && (residual == null || FUSED_PARTS.contains("residual")) && (rotary == null || FUSED_PARTS.contains("rotary"));
+                && (residual == null || FUSED_PARTS.contains("residual"))
+                // the kernel pairs RoPE halves by column parity, which needs an even head size
+                && (rotary == null || FUSED_PARTS.contains("rotary") && rotary.headDim() % 2 == 0);
         if (oneKernel) {
             Launch.Ptr none = new Launch.Ptr(0);
             int cols = splitColumns(out.cols(), c.multiprocessors());

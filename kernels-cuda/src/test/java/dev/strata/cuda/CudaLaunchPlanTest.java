@@ -7,6 +7,7 @@ package dev.strata.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -258,6 +259,15 @@ class CudaLaunchPlanTest {
             assertTrue(launches.stream().noneMatch(l -> l instanceof Launch.Kernel k
                     && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32", "rope_f32").contains(k.function())));
         }
+    }
+
+    @Test
+    void fusedGemvPartsAreParsedAndUnknownOnesRejected() {
+        assertEquals(java.util.Set.of("gate", "residual"), MatMulCuda.fusedParts(" gate, residual "));
+        assertEquals(java.util.Set.of(), MatMulCuda.fusedParts("none"));
+        assertEquals(java.util.Set.of("prenorm", "gate", "rotary", "residual"), MatMulCuda.FUSED_PARTS, "default: every part fused");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatMulCuda.fusedParts("prenorm,bogus"));
+        assertTrue(e.getMessage().contains("bogus"), e.getMessage());
     }
 
     @Test

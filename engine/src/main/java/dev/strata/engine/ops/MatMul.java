@@ -46,9 +46,6 @@ public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Preno
     /** True when any fused part is present. */
     public boolean fused() { return prenorm != null || gate != null || rotary != null || residual != null; }
 
-    /** The same product without its fused parts. */
-    public MatMul plain() { return new MatMul(x, w, bias, layout); }
-
     public int m() { return x.rows(); }
     public int k() { return x.cols(); }
     public int n() { return layout == WeightLayout.OUT_IN ? w.rows() : w.cols(); }

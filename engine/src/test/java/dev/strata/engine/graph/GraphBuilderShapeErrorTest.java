@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import java.util.Map;
@@ -73,6 +74,26 @@ class GraphBuilderShapeErrorTest {
         assertContains(error(() -> g.matmul(ok, w, bias, WeightLayout.OUT_IN, "q")), "bias 'bias' F32[1, 31]", "expected [1, 32]");
         Tensor ints = g.input("i", DType.I32, 5, 64);
         assertContains(error(() -> g.matmul(ints, w, null, WeightLayout.OUT_IN, "q")), "'i'", "I32", "expected F32");
+    }
+
+    @Test
+    void fusedMatmulPartsAreChecked() {
+        Tensor x = g.input("h", DType.F32, 5, 64);
+        Tensor w = g.weight("proj", 32, 64);
+        Tensor norm48 = g.input("norm48", DType.F32, 1, 48);
+        assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, new MatMul.Prenorm(norm48, 1e-5f), null, null), "q")),
+                "matmul q prenorm weight 'norm48' F32[1, 48]", "expected [1, 64]");
+        Tensor upF32 = g.input("upF32", DType.F32, 32, 64);
+        assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, new MatMul.Gate(upF32, null, Activation.SILU), null), "ffn")),
+                "gate's up weight 'upF32' F32[32, 64] must match weight 'proj' BF16[32, 64]");
+        Tensor residual = g.input("residual", DType.F32, 5, 31);
+        assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, null, residual), "o")),
+                "matmul o residual 'residual' F32[5, 31]", "expected [5, 32]");
+        Tensor pos = g.input("positions", DType.I32, 5, 1);
+        Tensor inv4 = g.constant("inv4", 1, 4, new float[4]);
+        MatMul.Rotary badHeads = new MatMul.Rotary(pos, inv4, 3, 8, 8);
+        assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, null, badHeads, null), "k")),
+                "matmul k: output [5, 32]; expected 3 heads × 8 = 24 columns");
     }
 
     @Test

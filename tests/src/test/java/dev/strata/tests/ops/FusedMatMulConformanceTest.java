@@ -63,11 +63,7 @@ class FusedMatMulConformanceTest {
 
             double[] expected = new double[m * n];
             for (int i = 0; i < m; i++) {
-                double[] xi = new double[k];
-                double ss = 0;
-                for (int c = 0; c < k; c++) ss += (double) x[i * k + c] * x[i * k + c];
-                double inv = 1 / Math.sqrt(ss / k + EPS);
-                for (int c = 0; c < k; c++) xi[c] = p.prenorm() ? x[i * k + c] * inv * g[c] : x[i * k + c];
+                double[] xi = row(x, i, k, g);
                 for (int j = 0; j < n; j++) {
                     double v = bias[j] + dot(xi, w, j, k, n, layout);
                     if (p.gate()) v = act.apply(v) * (upBias[j] + dot(xi, up, j, k, n, layout));
@@ -124,11 +120,7 @@ class FusedMatMulConformanceTest {
             double[] g = prenorm ? h.weight("norm.weight", dtype, new long[] {k}, OpHarness.uniform(rnd, k, 0.5, 1.5)) : null;
             double[] expected = new double[m * n];
             for (int i = 0; i < m; i++) {
-                double[] xi = new double[k];
-                double ss = 0;
-                for (int c = 0; c < k; c++) ss += (double) x[i * k + c] * x[i * k + c];
-                double inv = 1 / Math.sqrt(ss / k + EPS);
-                for (int c = 0; c < k; c++) xi[c] = prenorm ? x[i * k + c] * inv * g[c] : x[i * k + c];
+                double[] xi = row(x, i, k, g);
                 double[] y = new double[n];
                 for (int j = 0; j < n; j++) y[j] = bias[j] + dot(xi, w, j, k, n, WeightLayout.OUT_IN);
                 for (int hh = 0; hh < s.heads(); hh++) {
@@ -156,6 +148,16 @@ class FusedMatMulConformanceTest {
                 Nmse.check(device + " rotary " + dtype + " " + s, OpHarness.values(out), expected, Nmse.limit(device, Nmse.MATMUL));
             }
         }
+    }
+
+    /** Row i of x [m, k], RMS-normalised with weight g (in double) unless g is null. */
+    private static double[] row(float[] x, int i, int k, double[] g) {
+        double[] xi = new double[k];
+        double ss = 0;
+        for (int c = 0; c < k; c++) ss += (double) x[i * k + c] * x[i * k + c];
+        double inv = 1 / Math.sqrt(ss / k + EPS);
+        for (int c = 0; c < k; c++) xi[c] = g != null ? x[i * k + c] * inv * g[c] : x[i * k + c];
+        return xi;
     }
 
     private static double dot(double[] x, double[] w, int j, int k, int n, WeightLayout layout) {

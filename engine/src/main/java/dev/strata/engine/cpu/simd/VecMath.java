@@ -23,36 +23,41 @@ public final class VecMath {
     /** 1.5·2^23: adding it rounds a float below 2^22 to an integer, kept in the low mantissa bits. */
     private static final float ROUND = 12582912f;
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    /** Broadcast constants (as fields: C2 parses each broadcast call into many nodes). */
-    private static final FloatVector C0 = FloatVector.broadcast(F, LOG2E);
-    private static final FloatVector C1 = FloatVector.broadcast(F, ROUND);
-    private static final FloatVector C2 = FloatVector.broadcast(F, -LN2_HI);
-    private static final FloatVector C3 = FloatVector.broadcast(F, -LN2_LO);
-    private static final FloatVector C4 = FloatVector.broadcast(F, 1.9875691500e-4f);
-    private static final FloatVector C5 = FloatVector.broadcast(F, 1.3981999507e-3f);
-    private static final FloatVector C6 = FloatVector.broadcast(F, 8.3334519073e-3f);
-    private static final FloatVector C7 = FloatVector.broadcast(F, 4.1665795894e-2f);
-    private static final FloatVector C8 = FloatVector.broadcast(F, 1.6666665459e-1f);
-    private static final FloatVector C9 = FloatVector.broadcast(F, 5.0000001201e-1f);
-    private static final FloatVector C10 = FloatVector.broadcast(F, 2f);
-    private static final FloatVector C11 = FloatVector.broadcast(F, 7.853862189222127e-05f);
-    private static final FloatVector C12 = FloatVector.broadcast(F, -0.0008010193705558777f);
-    private static final FloatVector C13 = FloatVector.broadcast(F, 0.005188327748328447f);
-    private static final FloatVector C14 = FloatVector.broadcast(F, -0.026853812858462334f);
-    private static final FloatVector C15 = FloatVector.broadcast(F, 0.1128358542919159f);
-    private static final FloatVector C16 = FloatVector.broadcast(F, -0.3761262595653534f);
-    private static final FloatVector C17 = FloatVector.broadcast(F, 1.1283791065216064f);
-    private static final FloatVector C18 = FloatVector.broadcast(F, 1f);
-    private static final FloatVector C19 = FloatVector.broadcast(F, -5.537642209674232e-05f);
-    private static final FloatVector C20 = FloatVector.broadcast(F, 0.00028848106740042567f);
-    private static final FloatVector C21 = FloatVector.broadcast(F, -0.0009299234952777624f);
-    private static final FloatVector C22 = FloatVector.broadcast(F, 0.0027490626089274883f);
-    private static final FloatVector C23 = FloatVector.broadcast(F, -0.007852357812225819f);
-    private static final FloatVector C24 = FloatVector.broadcast(F, 0.021655060350894928f);
-    private static final FloatVector C25 = FloatVector.broadcast(F, -0.05929708853363991f);
-    private static final FloatVector C26 = FloatVector.broadcast(F, 0.17042291164398193f);
-    private static final FloatVector C27 = FloatVector.broadcast(F, -0.6075072884559631f);
-    private static final FloatVector C28 = FloatVector.broadcast(F, -1.7203630208969116f);
+    /**
+     * Broadcast constants (as fields: the C2 JIT parses each broadcast call into many nodes).
+     * EXP_P0..P5: Cephes expf's p0..p5 (highest degree first); ERF_A*: A(z²) for |z| < 1 and
+     * ERFC_B*: B(u) for 1 ≤ |z| ≤ 5, the coefficient of degree i named _i; all applied by Horner
+     * from the highest degree.
+     */
+    private static final FloatVector LOG2E_V = FloatVector.broadcast(F, LOG2E);
+    private static final FloatVector ROUND_V = FloatVector.broadcast(F, ROUND);
+    private static final FloatVector MINUS_LN2_HI_V = FloatVector.broadcast(F, -LN2_HI);
+    private static final FloatVector MINUS_LN2_LO_V = FloatVector.broadcast(F, -LN2_LO);
+    private static final FloatVector EXP_P0 = FloatVector.broadcast(F, 1.9875691500e-4f);
+    private static final FloatVector EXP_P1 = FloatVector.broadcast(F, 1.3981999507e-3f);
+    private static final FloatVector EXP_P2 = FloatVector.broadcast(F, 8.3334519073e-3f);
+    private static final FloatVector EXP_P3 = FloatVector.broadcast(F, 4.1665795894e-2f);
+    private static final FloatVector EXP_P4 = FloatVector.broadcast(F, 1.6666665459e-1f);
+    private static final FloatVector EXP_P5 = FloatVector.broadcast(F, 5.0000001201e-1f);
+    private static final FloatVector TWO_V = FloatVector.broadcast(F, 2f);
+    private static final FloatVector ERF_A6 = FloatVector.broadcast(F, 7.853862189222127e-05f);
+    private static final FloatVector ERF_A5 = FloatVector.broadcast(F, -0.0008010193705558777f);
+    private static final FloatVector ERF_A4 = FloatVector.broadcast(F, 0.005188327748328447f);
+    private static final FloatVector ERF_A3 = FloatVector.broadcast(F, -0.026853812858462334f);
+    private static final FloatVector ERF_A2 = FloatVector.broadcast(F, 0.1128358542919159f);
+    private static final FloatVector ERF_A1 = FloatVector.broadcast(F, -0.3761262595653534f);
+    private static final FloatVector ERF_A0 = FloatVector.broadcast(F, 1.1283791065216064f);
+    private static final FloatVector ONE_V = FloatVector.broadcast(F, 1f);
+    private static final FloatVector ERFC_B9 = FloatVector.broadcast(F, -5.537642209674232e-05f);
+    private static final FloatVector ERFC_B8 = FloatVector.broadcast(F, 0.00028848106740042567f);
+    private static final FloatVector ERFC_B7 = FloatVector.broadcast(F, -0.0009299234952777624f);
+    private static final FloatVector ERFC_B6 = FloatVector.broadcast(F, 0.0027490626089274883f);
+    private static final FloatVector ERFC_B5 = FloatVector.broadcast(F, -0.007852357812225819f);
+    private static final FloatVector ERFC_B4 = FloatVector.broadcast(F, 0.021655060350894928f);
+    private static final FloatVector ERFC_B3 = FloatVector.broadcast(F, -0.05929708853363991f);
+    private static final FloatVector ERFC_B2 = FloatVector.broadcast(F, 0.17042291164398193f);
+    private static final FloatVector ERFC_B1 = FloatVector.broadcast(F, -0.6075072884559631f);
+    private static final FloatVector ERFC_B0 = FloatVector.broadcast(F, -1.7203630208969116f);
 
     /** Below this exp(y) would be subnormal: the result is 0 instead. */
     private static final float EXP_MIN = -87.33654f;
@@ -105,15 +110,15 @@ public final class VecMath {
     public static FloatVector exp(FloatVector y) {
         VectorMask<Float> under = y.lt(EXP_MIN);
         y = y.blend(EXP_MIN, under);
-        FloatVector v = y.fma(C0, C1), n = v.sub(ROUND);
-        FloatVector r = n.fma(C2, y);
-        r = n.fma(C3, r);
+        FloatVector v = y.fma(LOG2E_V, ROUND_V), n = v.sub(ROUND);
+        FloatVector r = n.fma(MINUS_LN2_HI_V, y);
+        r = n.fma(MINUS_LN2_LO_V, r);
         // Cephes expf: e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2
-        FloatVector p = r.fma(C4, C5);
-        p = p.fma(r, C6);
-        p = p.fma(r, C7);
-        p = p.fma(r, C8);
-        p = p.fma(r, C9);
+        FloatVector p = r.fma(EXP_P0, EXP_P1);
+        p = p.fma(r, EXP_P2);
+        p = p.fma(r, EXP_P3);
+        p = p.fma(r, EXP_P4);
+        p = p.fma(r, EXP_P5);
         FloatVector e = p.mul(r).fma(r, r).add(1f);
         IntVector scale = v.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000);
         return e.mul(scale.reinterpretAsFloats()).blend(0f, under);
@@ -122,35 +127,35 @@ public final class VecMath {
     /** x/2·(1 + erf(x/√2)) per lane, given erfc(|x|/√2) for |x|/√2 ≥ 1 (see the header). */
     private static FloatVector gelu(FloatVector x, FloatVector erfc) {
         FloatVector z = x.mul(INV_SQRT2), t = z.abs();
-        FloatVector tail = erfc.blend(C10.sub(erfc), x.compare(VectorOperators.GE, 0f));
+        FloatVector tail = erfc.blend(TWO_V.sub(erfc), x.compare(VectorOperators.GE, 0f));
         return x.mul(0.5f).mul(onePlusErf(z).blend(tail, t.compare(VectorOperators.GE, 1f)));
     }
 
     /** 1 + erf(z) = 1 + z·A(z²), for |z| < 1. */
     private static FloatVector onePlusErf(FloatVector z) {
         FloatVector s = z.mul(z);
-        FloatVector a = s.fma(C11, C12);
-        a = a.fma(s, C13);
-        a = a.fma(s, C14);
-        a = a.fma(s, C15);
-        a = a.fma(s, C16);
-        a = a.fma(s, C17);
-        return a.fma(z, C18);
+        FloatVector a = s.fma(ERF_A6, ERF_A5);
+        a = a.fma(s, ERF_A4);
+        a = a.fma(s, ERF_A3);
+        a = a.fma(s, ERF_A2);
+        a = a.fma(s, ERF_A1);
+        a = a.fma(s, ERF_A0);
+        return a.fma(z, ONE_V);
     }
 
     /** B(u) − t², t = |x|/√2, u = (min(t, 5) − 3)/2: erfc(t) = e^that for t ≥ 1. */
     private static FloatVector erfcExponent(FloatVector x) {
         FloatVector t = x.mul(INV_SQRT2).abs();
         FloatVector u = t.blend(5f, t.compare(VectorOperators.GT, 5f)).sub(3f).mul(0.5f);
-        FloatVector b = u.fma(C19, C20);
-        b = b.fma(u, C21);
-        b = b.fma(u, C22);
-        b = b.fma(u, C23);
-        b = b.fma(u, C24);
-        b = b.fma(u, C25);
-        b = b.fma(u, C26);
-        b = b.fma(u, C27);
-        b = b.fma(u, C28);
+        FloatVector b = u.fma(ERFC_B9, ERFC_B8);
+        b = b.fma(u, ERFC_B7);
+        b = b.fma(u, ERFC_B6);
+        b = b.fma(u, ERFC_B5);
+        b = b.fma(u, ERFC_B4);
+        b = b.fma(u, ERFC_B3);
+        b = b.fma(u, ERFC_B2);
+        b = b.fma(u, ERFC_B1);
+        b = b.fma(u, ERFC_B0);
         return t.neg().fma(t, b);
     }
 }
