@@ -21,9 +21,11 @@ final class ElementwiseCuda {
     }
 
     static List<Launch> rmsNorm(RmsNorm n, PlanContext c, DevTensor out) {
-        DevTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
-        return List.of(Launch.Kernel.of("rms_norm", "rms_norm_" + w.suffix(), x.rows(), BLOCK,
-                x.ptr(), x.stride(), w.ptr(), out.ptr(), out.stride(), x.cols(), n.eps()));
+        return List.of(rmsNorm(c.tensor(n.x()), c.tensor(n.weight()), n.eps(), out));
+    }
+
+    static Launch rmsNorm(DevTensor x, DevTensor w, float eps, DevTensor out) {
+        return Launch.Kernel.of("rms_norm", "rms_norm_" + w.suffix(), x.rows(), BLOCK, x.ptr(), x.stride(), w.ptr(), out.ptr(), out.stride(), x.cols(), eps);
     }
 
     static List<Launch> layerNorm(LayerNorm n, PlanContext c, DevTensor out) {

@@ -91,8 +91,7 @@ final class MatMulCuda {
         List<Launch> plan = new ArrayList<>();
         if (norm != null) {
             DevTensor normed = new DevTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols(), x.cols(), DType.F32);
-            plan.add(Launch.Kernel.of("rms_norm", "rms_norm_" + norm.suffix(), x.rows(), ElementwiseCuda.BLOCK,
-                    x.ptr(), x.stride(), norm.ptr(), normed.ptr(), normed.stride(), x.cols(), mm.prenorm().eps()));
+            plan.add(ElementwiseCuda.rmsNorm(x, norm, mm.prenorm().eps(), normed));
             x = normed;
         }
         if (up == null) {

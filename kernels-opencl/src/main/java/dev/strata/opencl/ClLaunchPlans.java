@@ -58,11 +58,7 @@ final class ClLaunchPlans {
                         out.buf(), out.off(), out.stride(), out.cols()));
             }
             case MatMul mm -> matmul(mm, c, out);
-            case RmsNorm n -> {
-                ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
-                yield List.of(ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
-                        out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
-            }
+            case RmsNorm n -> List.of(rmsNorm(c.tensor(n.x()), c.tensor(n.weight()), n.eps(), out));
             case LayerNorm n -> {
                 ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
                 ClTensor b = n.bias() == null ? null : c.tensor(n.bias());
@@ -70,11 +66,7 @@ final class ClLaunchPlans {
                         b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.off(), b == null ? 0 : 1,
                         out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
             }
-            case Rope r -> {
-                ClTensor x = c.tensor(r.x()), pos = c.tensor(r.positions()), inv = c.tensor(r.invFreq());
-                yield List.of(ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
-                        inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), r.heads(), r.headDim(), r.rotaryDims()));
-            }
+            case Rope r -> List.of(rope(c.tensor(r.x()), c.tensor(r.positions()), c.tensor(r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out));
             case Attention a -> attention(a, c, out);
             case Softmax s -> {
                 ClTensor x = c.tensor(s.x());
@@ -85,17 +77,8 @@ final class ClLaunchPlans {
                 yield List.of(ClCall.of("activate", "activate", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
                         out.buf(), out.off(), out.stride(), x.rows(), x.cols(), act(a.act())));
             }
-            case GatedActivate ga -> {
-                ClTensor gt = c.tensor(ga.gate()), up = c.tensor(ga.up());
-                yield List.of(ClCall.of("gated_activate", "gated_activate", g((long) gt.rows() * gt.cols()), null, gt.buf(), gt.off(), gt.stride(),
-                        up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gt.rows(), gt.cols(), act(ga.act())));
-            }
-            case Add ad -> {
-                ClTensor x = c.tensor(ad.a()), y = c.tensor(ad.b());
-                int yStride = y.rows() == 1 && x.rows() != 1 ? 0 : y.stride();
-                yield List.of(ClCall.of("add", "add", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(), y.buf(), y.off(), yStride,
-                        out.buf(), out.off(), out.stride(), x.rows(), x.cols()));
-            }
+            case GatedActivate ga -> List.of(gated(c.tensor(ga.gate()), c.tensor(ga.up()), ga.act(), out));
+            case Add ad -> List.of(add(c.tensor(ad.a()), c.tensor(ad.b()), out));
             case Scale s -> {
                 ClTensor x = c.tensor(s.x());
                 yield List.of(ClCall.of("scale", "scale", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
@@ -116,10 +99,8 @@ final class ClLaunchPlans {
         ClTensor x = c.tensor(mm.x());
         List<ClCall> plan = new ArrayList<>();
         if (mm.prenorm() != null) {
-            ClTensor w = c.tensor(mm.prenorm().weight());
             ClTensor normed = new ClTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), 0, x.rows(), x.cols(), x.cols());
-            plan.add(ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
-                    normed.buf(), normed.off(), normed.stride(), x.cols(), mm.prenorm().eps()));
+            plan.add(rmsNorm(x, c.tensor(mm.prenorm().weight()), mm.prenorm().eps(), normed));
             x = normed;
         }
         if (mm.gate() == null) {
@@ -130,21 +111,37 @@ final class ClLaunchPlans {
             ClTensor up = new ClTensor(c.scratch("matmul_up", bytes), 0, out.rows(), out.cols(), out.cols());
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, gate));
             plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
-            plan.add(ClCall.of("gated_activate", "gated_activate", g((long) gate.rows() * gate.cols()), null, gate.buf(), gate.off(), gate.stride(),
-                    up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gate.rows(), gate.cols(), act(mm.gate().act())));
+            plan.add(gated(gate, up, mm.gate().act(), out));
         }
         if (mm.rotary() != null) {
             MatMul.Rotary ro = mm.rotary();
-            ClTensor pos = c.tensor(ro.positions()), inv = c.tensor(ro.invFreq());
-            plan.add(ClCall.of("rope", "rope", g(out.rows() * 64L), g(64), out.buf(), out.off(), out.stride(), pos.buf(), pos.off(),
-                    inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), ro.heads(), ro.headDim(), ro.rotaryDims()));
+            plan.add(rope(out, c.tensor(ro.positions()), c.tensor(ro.invFreq()), ro.heads(), ro.headDim(), ro.rotaryDims(), out));
         }
-        if (mm.residual() != null) {
-            ClTensor r = c.tensor(mm.residual());
-            plan.add(ClCall.of("add", "add", g((long) out.rows() * out.cols()), null, out.buf(), out.off(), out.stride(), r.buf(), r.off(), r.stride(),
-                    out.buf(), out.off(), out.stride(), out.rows(), out.cols()));
-        }
+        if (mm.residual() != null) plan.add(add(out, c.tensor(mm.residual()), out));
         return plan;
+    }
+
+    private static ClCall rmsNorm(ClTensor x, ClTensor w, float eps, ClTensor out) {
+        return ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+                out.buf(), out.off(), out.stride(), x.cols(), eps);
+    }
+
+    /** RoPE of x's rows into out (which may alias x). */
+    private static ClCall rope(ClTensor x, ClTensor pos, ClTensor inv, int heads, int headDim, int rotaryDims, ClTensor out) {
+        return ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
+                inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
+    }
+
+    private static ClCall gated(ClTensor gate, ClTensor up, Activation a, ClTensor out) {
+        return ClCall.of("gated_activate", "gated_activate", g((long) gate.rows() * gate.cols()), null, gate.buf(), gate.off(), gate.stride(),
+                up.buf(), up.off(), up.stride(), out.buf(), out.off(), out.stride(), gate.rows(), gate.cols(), act(a));
+    }
+
+    /** out = x + y, y one row broadcast over x's rows or x's shape; out may alias x or y. */
+    private static ClCall add(ClTensor x, ClTensor y, ClTensor out) {
+        int yStride = y.rows() == 1 && x.rows() != 1 ? 0 : y.stride();
+        return ClCall.of("add", "add", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(), y.buf(), y.off(), yStride,
+                out.buf(), out.off(), out.stride(), x.rows(), x.cols());
     }
 
     /** out = x·W (+ bias): gemv for m ≤ GEMV_MAX_ROWS, else the tiled kernel. */

@@ -17,10 +17,14 @@ import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.*;
 import dev.strata.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
 
 public final class CpuDevice implements ComputeDevice {
     private final boolean reference;
     private final CpuParallel par;
+    /** Intermediates of fused matmuls by purpose, byte-backed (the Vector API reads heap segments only over byte[]). */
+    private final Map<String, byte[]> scratch = new HashMap<>();
 
     public CpuDevice(boolean reference, int threads) {
         this.reference = reference;
@@ -80,18 +84,26 @@ public final class CpuDevice implements ComputeDevice {
         }
     }
 
-    /** A matmul and its fused parts, run as the ops they stand for (bit-identical to running those ops). */
     private void matmul(MatMul mm, Bindings b, Mat out) {
+        if (mm.fused()) fusedMatmul(mm, b, out);
+        else product(m(b, mm.x()), m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), out);
+    }
+
+    /**
+     * A matmul and its fused parts, run as the ops they stand for (bit-identical to running those
+     * ops), with the intermediates in this device's scratch (hence one fused matmul at a time).
+     */
+    private synchronized void fusedMatmul(MatMul mm, Bindings b, Mat out) {
         Mat x = m(b, mm.x());
         if (mm.prenorm() != null) {
-            Mat normed = Mat.scratch(x.rows(), x.cols());
+            Mat normed = scratch("prenorm", x.rows(), x.cols());
             rms(x, m(b, mm.prenorm().weight()), mm.prenorm().eps(), normed);
             x = normed;
         }
         if (mm.gate() == null) {
             product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), out);
         } else {
-            Mat gate = Mat.scratch(out.rows(), out.cols()), up = Mat.scratch(out.rows(), out.cols());
+            Mat gate = scratch("gate", out.rows(), out.cols()), up = scratch("up", out.rows(), out.cols());
             product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), gate);
             product(x, m(b, mm.gate().up()), orNull(b, mm.gate().upBias()), mm.layout(), up);
             ElementwiseCpu.gated(gate, up, mm.gate().act(), reference, out, par);
@@ -101,6 +113,14 @@ public final class CpuDevice implements ComputeDevice {
             RopeCpu.run(out, m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
         }
         if (mm.residual() != null) ElementwiseCpu.add(out, m(b, mm.residual()), out, par);
+    }
+
+    /** An F32 [rows, cols] matrix over the scratch buffer for `purpose`, reused across launches (grown on demand). */
+    private Mat scratch(String purpose, int rows, int cols) {
+        int bytes = Math.multiplyExact(Math.multiplyExact(rows, cols), Float.BYTES);
+        byte[] buf = scratch.get(purpose);
+        if (buf == null || buf.length < bytes) scratch.put(purpose, buf = new byte[bytes]);
+        return new Mat(MemorySegment.ofArray(buf), 0, rows, cols, cols, DType.F32);
     }
 
     private void rms(Mat x, Mat w, float eps, Mat out) {

@@ -18,11 +18,6 @@ public record Mat(MemorySegment seg, long offset, int rows, int cols, int stride
         return new Mat(((CpuBuffer) v.buffer()).segment(), v.offset(), v.rows(), v.cols(), v.rowStride(), v.dtype());
     }
 
-    /** A zeroed F32 [rows, cols] scratch matrix on the Java heap (byte-backed, as the Vector API requires). */
-    public static Mat scratch(int rows, int cols) {
-        return new Mat(MemorySegment.ofArray(new byte[Math.multiplyExact(rows, cols) * Float.BYTES]), 0, rows, cols, cols, DType.F32);
-    }
-
     /** Element index of (r, c) in the segment. */
     public long index(int r, int c) { return offset + (long) r * stride + c; }
 

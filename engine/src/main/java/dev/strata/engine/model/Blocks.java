@@ -41,13 +41,9 @@ final class Blocks {
         return g.name(g.matmul(x, w, b, layout, role), role, layer);
     }
 
-    /** Self-attention over q/k/v (already projected; RoPE'd here when invFreq is given, else already); KV-cached at `layer`. */
-    static Tensor selfAttention(GraphBuilder g, Inputs in, Tensor q, Tensor k, Tensor v, Tensor invFreq, int rotaryDims,
-                                int batch, int seqLen, int heads, int kvHeads, int headDim, int layer) {
-        if (invFreq != null) {
-            q = g.name(g.rope(q, in.positions(), invFreq, heads, headDim, rotaryDims, "q_rope"), "q_rope", layer);
-            k = g.name(g.rope(k, in.positions(), invFreq, kvHeads, headDim, rotaryDims, "k_rope"), "k_rope", layer);
-        }
+    /** Causal self-attention over q/k/v (projected, RoPE already applied where the model has it); KV-cached at `layer`. */
+    static Tensor selfAttention(GraphBuilder g, Inputs in, Tensor q, Tensor k, Tensor v, int batch, int seqLen, int heads, int kvHeads,
+                                int headDim, int layer) {
         AttentionSpec spec = new AttentionSpec(batch, seqLen, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), true, layer);
         return g.name(g.attention(q, k, v, in.past(), in.slots(), null, spec, "attn"), "attn", layer);
     }
