@@ -64,9 +64,13 @@ final class ElementwiseCuda {
     }
 
     static List<Launch> activate(Activate a, PlanContext c, DevTensor out) {
-        DevTensor x = c.tensor(a.x());
-        return List.of(Launch.Kernel.of("activate", "activate_f32", grid(x.rows() * (long) x.cols()), BLOCK,
-                x.ptr(), x.stride(), out.ptr(), out.stride(), x.rows(), x.cols(), code(a.act())));
+        return List.of(activate(c.tensor(a.x()), a.act(), out));
+    }
+
+    /** out = act(x), elementwise; out may alias x. */
+    static Launch activate(DevTensor x, Activation act, DevTensor out) {
+        return Launch.Kernel.of("activate", "activate_f32", grid(x.rows() * (long) x.cols()), BLOCK,
+                x.ptr(), x.stride(), out.ptr(), out.stride(), x.rows(), x.cols(), code(act));
     }
 
     static List<Launch> gated(GatedActivate g, PlanContext c, DevTensor out) {

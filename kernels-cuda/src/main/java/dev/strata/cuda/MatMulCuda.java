@@ -9,8 +9,9 @@
 //     compute (tensor cores), then the bias kernel;
 //  3. no cuBLAS: the GEMV in chunks of GEMV_MAX_ROWS rows (correct, slow).
 // A matmul with fused parts (prenorm, gate, rotary, residual; MatMul.java) is one gemv_fused launch for
-// m ≤ GEMV_MAX_ROWS with an OUT_IN weight (decode); otherwise its parts run as the kernels of the
-// ops they stand for (rms_norm into scratch, the product above, gated_activate, rope, add); so does a
+// m ≤ GEMV_MAX_ROWS with an OUT_IN weight (decode); otherwise, and with a plain activation, its parts
+// run as the kernels of the ops they stand for (rms_norm into scratch, the product above,
+// activate or gated_activate, rope, add); so does a
 // decode matmul whose parts strata.cuda.fusedGemv excludes (FUSED_PARTS).
 package dev.strata.cuda;
 
@@ -69,6 +70,7 @@ final class MatMulCuda {
         DevTensor residual = mm.residual() == null ? null : c.tensor(mm.residual());
         MatMul.Rotary rotary = mm.rotary();
         boolean oneKernel = x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN && (norm == null || norm.dtype() == w.dtype())
+                && mm.activation() == null
                 && (norm == null || FUSED_PARTS.contains("prenorm")) && (up == null || FUSED_PARTS.contains("gate"))
                 && (residual == null || FUSED_PARTS.contains("residual"))
                 // the kernel pairs RoPE halves by column parity, which needs an even head size
@@ -96,6 +98,7 @@ final class MatMulCuda {
         }
         if (up == null) {
             plan.addAll(product(mm.layout(), x, w, bias, out, c));
+            if (mm.activation() != null) plan.add(ElementwiseCuda.activate(out, mm.activation(), out));
         } else {
             long bytes = 4L * out.rows() * out.cols();
             DevTensor gate = new DevTensor(c.scratch("matmul_gate", bytes), out.rows(), out.cols(), out.cols(), DType.F32);

@@ -72,11 +72,7 @@ final class ClLaunchPlans {
                 ClTensor x = c.tensor(s.x());
                 yield List.of(ClCall.of("softmax", "softmax", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), out.buf(), out.off(), out.stride(), x.cols()));
             }
-            case Activate a -> {
-                ClTensor x = c.tensor(a.x());
-                yield List.of(ClCall.of("activate", "activate", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
-                        out.buf(), out.off(), out.stride(), x.rows(), x.cols(), act(a.act())));
-            }
+            case Activate a -> List.of(activate(c.tensor(a.x()), a.act(), out));
             case GatedActivate ga -> List.of(gated(c.tensor(ga.gate()), c.tensor(ga.up()), ga.act(), out));
             case Add ad -> List.of(add(c.tensor(ad.a()), c.tensor(ad.b()), out));
             case Scale s -> {
@@ -93,7 +89,7 @@ final class ClLaunchPlans {
 
     /**
      * A matmul and its fused parts as the kernels of the ops they stand for: rms_norm into scratch,
-     * the product (twice for a gate, into scratch), gated_activate, then add of the residual.
+     * the product (twice for a gate, into scratch), gated_activate or activate, rope, then add of the residual.
      */
     private static List<ClCall> matmul(MatMul mm, Context c, ClTensor out) {
         ClTensor x = c.tensor(mm.x());
@@ -105,6 +101,7 @@ final class ClLaunchPlans {
         }
         if (mm.gate() == null) {
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, out));
+            if (mm.activation() != null) plan.add(activate(out, mm.activation(), out));
         } else {
             long bytes = 4L * out.rows() * out.cols();
             ClTensor gate = new ClTensor(c.scratch("matmul_gate", bytes), 0, out.rows(), out.cols(), out.cols());
@@ -130,6 +127,12 @@ final class ClLaunchPlans {
     private static ClCall rope(ClTensor x, ClTensor pos, ClTensor inv, int heads, int headDim, int rotaryDims, ClTensor out) {
         return ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
                 inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
+    }
+
+    /** out = act(x), elementwise; out may alias x. */
+    private static ClCall activate(ClTensor x, Activation a, ClTensor out) {
+        return ClCall.of("activate", "activate", g((long) x.rows() * x.cols()), null, x.buf(), x.off(), x.stride(),
+                out.buf(), out.off(), out.stride(), x.rows(), x.cols(), act(a));
     }
 
     private static ClCall gated(ClTensor gate, ClTensor up, Activation a, ClTensor out) {

@@ -100,8 +100,15 @@ public final class CpuDevice implements ComputeDevice {
             rms(x, m(b, mm.prenorm().weight()), mm.prenorm().eps(), normed);
             x = normed;
         }
+        Mat residual = orNull(b, mm.residual());
+        if (mm.gate() == null && mm.rotary() == null && !reference) {
+            // activation and residual in the GEMM's epilogue, per block while it is in cache
+            MatMulCpu.fast(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), mm.activation(), residual, out, par);
+            return;
+        }
         if (mm.gate() == null) {
             product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), out);
+            if (mm.activation() != null) ElementwiseCpu.activate(out, mm.activation(), reference, out, par);
         } else {
             Mat gate = scratch("gate", out.rows(), out.cols()), up = scratch("up", out.rows(), out.cols());
             product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), gate);
@@ -112,7 +119,7 @@ public final class CpuDevice implements ComputeDevice {
             MatMul.Rotary r = mm.rotary();
             RopeCpu.run(out, m(b, r.positions()), m(b, r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out, par);
         }
-        if (mm.residual() != null) ElementwiseCpu.add(out, m(b, mm.residual()), out, par);
+        if (residual != null) ElementwiseCpu.add(out, residual, out, par);
     }
 
     /** An F32 [rows, cols] matrix over the scratch buffer for `purpose`, reused across launches (grown on demand). */

@@ -117,7 +117,7 @@ public final class GraphBuilder {
         return matmul(new MatMul(x, w, bias, layout), name);
     }
 
-    /** A matmul with its optional fused parts (MatMul's prenorm, gate and residual), checked as one op. */
+    /** A matmul with its optional fused parts (MatMul's prenorm, gate, activation, rotary and residual), checked as one op. */
     public Tensor matmul(MatMul mm, String name) {
         Tensor x = mm.x(), w = mm.w(), bias = mm.bias();
         WeightLayout layout = mm.layout();
@@ -137,6 +137,10 @@ public final class GraphBuilder {
                 throw new ShapeException("matmul " + name + ": gate's up weight " + up + " must match weight " + w + " in shape and dtype");
             }
             if (mm.gate().upBias() != null) requireRowVector(mm.gate().upBias(), n, "matmul " + name + " up bias");
+        }
+        if (mm.gate() != null && mm.activation() != null) {
+            throw new ShapeException("matmul " + name + ": a gate (" + mm.gate().act() + ") and an activation (" + mm.activation()
+                    + ") together; the gate applies its own activation");
         }
         if (mm.rotary() != null) {
             MatMul.Rotary r = mm.rotary();

@@ -78,13 +78,10 @@ public final class Bert implements EncoderModel {
             Tensor k = Blocks.linear(g, x, p + ".attention.self.key", d, d, linear, true, "k", l);
             Tensor v = Blocks.linear(g, x, p + ".attention.self.value", d, d, linear, true, "v", l);
             Tensor a = g.name(g.attention(q, k, v, past, slots, mask, spec, "attn"), "attn", l);
-            Tensor attnOut = Blocks.linear(g, a, p + ".attention.output.dense", d, d, linear, true, "attn_out", l);
-            x = g.name(g.add(x, attnOut, "attn_res"), "attn_res", l);
+            x = Blocks.linear(g, a, p + ".attention.output.dense", d, d, linear, true, null, x, "attn_res", l);
             x = Blocks.norm(g, Norm.LAYER, x, p + ".attention.output.LayerNorm", d, eps, "attn_norm", l);
-            Tensor up = Blocks.linear(g, x, p + ".intermediate.dense", d, c.intermediateSize(), linear, true, "ffn_up", l);
-            Tensor h = g.name(g.activate(up, act, "ffn_act"), "ffn_act", l);
-            Tensor down = Blocks.linear(g, h, p + ".output.dense", c.intermediateSize(), d, linear, true, "ffn_out", l);
-            x = g.name(g.add(x, down, "ffn_res"), "ffn_res", l);
+            Tensor h = Blocks.linear(g, x, p + ".intermediate.dense", d, c.intermediateSize(), linear, true, act, null, "ffn_act", l);
+            x = Blocks.linear(g, h, p + ".output.dense", c.intermediateSize(), d, linear, true, null, x, "ffn_res", l);
             x = Blocks.norm(g, Norm.LAYER, x, p + ".output.LayerNorm", d, eps, "l_out", l);
             if (hiddenStates) g.output("hidden_states." + (l + 1), x);
         }

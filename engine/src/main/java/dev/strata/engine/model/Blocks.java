@@ -41,6 +41,17 @@ final class Blocks {
         return g.name(g.matmul(x, w, b, layout, role), role, layer);
     }
 
+    /**
+     * The same with its fused epilogue: act(x·W (+ b)) (+ residual); act and residual may be null
+     * (a plain MLP's up projection; an output projection with the block's residual add).
+     */
+    static Tensor linear(GraphBuilder g, Tensor x, String prefix, int in, int out, WeightLayout layout, boolean bias, Activation act,
+                         Tensor residual, String role, int layer) {
+        Tensor w = layout == WeightLayout.OUT_IN ? g.weight(prefix + ".weight", out, in) : g.weight(prefix + ".weight", in, out);
+        Tensor b = bias ? g.weight(prefix + ".bias", 1, out) : null;
+        return g.name(g.matmul(new MatMul(x, w, b, layout, null, null, act, null, residual), role), role, layer);
+    }
+
     /** Causal self-attention over q/k/v (projected, RoPE already applied where the model has it); KV-cached at `layer`. */
     static Tensor selfAttention(GraphBuilder g, Inputs in, Tensor q, Tensor k, Tensor v, int batch, int seqLen, int heads, int kvHeads,
                                 int headDim, int layer) {

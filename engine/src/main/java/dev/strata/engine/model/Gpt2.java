@@ -47,13 +47,10 @@ public final class Gpt2 implements DecoderModel {
             Tensor k = g.columns(qkv, d, d, "k-" + l);
             Tensor v = g.columns(qkv, 2 * d, d, "v-" + l);
             Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, heads, heads, hd, l);
-            Tensor attnOut = Blocks.linear(g, a, p + ".attn.c_proj", d, d, WeightLayout.IN_OUT, true, "attn_out", l);
-            x = g.name(g.add(x, attnOut, "ffn_inp"), "ffn_inp", l);
+            x = Blocks.linear(g, a, p + ".attn.c_proj", d, d, WeightLayout.IN_OUT, true, null, x, "ffn_inp", l);
             h = Blocks.norm(g, Norm.LAYER, x, p + ".ln_2", d, eps, "ffn_norm", l);
-            Tensor up = Blocks.linear(g, h, p + ".mlp.c_fc", d, c.intermediateSize(), WeightLayout.IN_OUT, true, "ffn_up", l);
-            Tensor gelu = g.name(g.activate(up, act, "ffn_act"), "ffn_act", l);
-            Tensor down = Blocks.linear(g, gelu, p + ".mlp.c_proj", c.intermediateSize(), d, WeightLayout.IN_OUT, true, "ffn_out", l);
-            x = g.name(g.add(x, down, "l_out"), "l_out", l);
+            Tensor gelu = Blocks.linear(g, h, p + ".mlp.c_fc", d, c.intermediateSize(), WeightLayout.IN_OUT, true, act, null, "ffn_act", l);
+            x = Blocks.linear(g, gelu, p + ".mlp.c_proj", c.intermediateSize(), d, WeightLayout.IN_OUT, true, null, x, "l_out", l);
             if (l < c.numLayers() - 1) Blocks.hiddenState(g, o, l + 1, x);
         }
         Tensor normed = Blocks.norm(g, Norm.LAYER, x, "transformer.ln_f", d, eps, "result_norm", -1);

@@ -129,8 +129,7 @@ public final class Marian implements EncoderDecoderModel {
 
     /** fc2(act(fc1(x))). */
     private Tensor ffn(GraphBuilder g, Tensor x, String p, int ff, int l) {
-        Tensor up = Blocks.linear(g, x, p + ".fc1", c.dModel(), ff, WeightLayout.OUT_IN, true, "ffn_up", l);
-        Tensor h = g.name(g.activate(up, act, "ffn_act"), "ffn_act", l);
+        Tensor h = Blocks.linear(g, x, p + ".fc1", c.dModel(), ff, WeightLayout.OUT_IN, true, act, null, "ffn_act", l);
         return Blocks.linear(g, h, p + ".fc2", ff, c.dModel(), WeightLayout.OUT_IN, true, "ffn_out", l);
     }
 }

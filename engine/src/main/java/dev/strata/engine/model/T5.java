@@ -116,8 +116,7 @@ public final class T5 implements EncoderDecoderModel {
             Tensor up = Blocks.linear(g, h, prefix + ".wi_1", d, ff, WeightLayout.OUT_IN, false, "ffn_up", l);
             mid = g.name(g.gatedActivate(gate, up, act, "ffn_act"), "ffn_act", l);
         } else {
-            Tensor up = Blocks.linear(g, h, prefix + ".wi", d, ff, WeightLayout.OUT_IN, false, "ffn_up", l);
-            mid = g.name(g.activate(up, act, "ffn_act"), "ffn_act", l);
+            mid = Blocks.linear(g, h, prefix + ".wi", d, ff, WeightLayout.OUT_IN, false, act, null, "ffn_act", l);
         }
         return Blocks.linear(g, mid, prefix + ".wo", ff, d, WeightLayout.OUT_IN, false, "ffn_out", l);
     }

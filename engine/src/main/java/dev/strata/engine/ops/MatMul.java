@@ -3,6 +3,8 @@
 //             exactly RmsNorm followed by this matmul;
 //   gate:     out = act(x·W + bias) * (x·W_up + upBias), the gated MLP's gate/up pair and
 //             GatedActivate in one op (W_up has W's shape, layout and dtype);
+//   activation: out = act(x·W + bias), exactly Activate on the product (a plain MLP's up
+//             projection: BERT, GPT-2); not together with gate, which has its own;
 //   rotary:   RoPE on the product's rows (exactly the Rope op on it), for q and k projections;
 //   residual: out += residual[m, n] (F32), the block's residual Add.
 // Applied in that order. W: [n, k] (OUT_IN) or [k, n] (IN_OUT), F32/F16/BF16; x: F32 [m, k]
@@ -12,7 +14,8 @@ package dev.strata.engine.ops;
 import dev.strata.engine.graph.Tensor;
 import java.util.List;
 
-public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Rotary rotary, Tensor residual)
+public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Activation activation, Rotary rotary,
+                     Tensor residual)
         implements Op {
     /**
      * Graphs with at most this many rows fuse RMSNorm into their matmuls (decode: a GEMV takes
@@ -30,10 +33,14 @@ public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Preno
     /** Rotary position embedding of the output rows, as the Rope op with these arguments. */
     public record Rotary(Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims) {}
 
-    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout) { this(x, w, bias, layout, null, null, null, null); }
+    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout) { this(x, w, bias, layout, null, null, null, null, null); }
 
     public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Tensor residual) {
-        this(x, w, bias, layout, prenorm, gate, null, residual);
+        this(x, w, bias, layout, prenorm, gate, null, null, residual);
+    }
+
+    public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Prenorm prenorm, Gate gate, Rotary rotary, Tensor residual) {
+        this(x, w, bias, layout, prenorm, gate, null, rotary, residual);
     }
 
     public OpKind kind() { return OpKind.MATMUL; }
@@ -44,7 +51,7 @@ public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Preno
     }
 
     /** True when any fused part is present. */
-    public boolean fused() { return prenorm != null || gate != null || rotary != null || residual != null; }
+    public boolean fused() { return prenorm != null || gate != null || activation != null || rotary != null || residual != null; }
 
     public int m() { return x.rows(); }
     public int k() { return x.cols(); }

@@ -4,11 +4,17 @@
 // strided column view, output guards intact.
 // Pass: max|fast − ref| / max|ref| ≤ 1e-5; for F16/BF16 weights, where cancellation can make that
 // ill-conditioned (one small output), at most twice plain sequential float's error (STYLE: Tests).
+// The fused epilogue (activation, residual) must give the bits of the product followed by the
+// Activate and Add ops, on the GEMM path (per finished block) and the GEMV path alike.
 package dev.strata.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.strata.engine.cpu.kernels.ElementwiseCpu;
 import dev.strata.engine.cpu.kernels.MatMulCpu;
+import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import java.lang.foreign.Arena;
@@ -38,6 +44,35 @@ class MatMulCpuFastTest {
         for (WeightLayout layout : WeightLayout.values()) {
             for (boolean withBias : new boolean[] {false, true}) {
                 for (int m : MS) for (int k : KS) for (int n : NS) check(rnd, dtype, layout, withBias, m, k, n);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Activation.class, names = {"GELU_ERF", "SILU"})
+    void epilogueIsTheOpsBitForBit(Activation act) {
+        SplittableRandom rnd = new SplittableRandom(act.ordinal() + 7);
+        for (int m : new int[] {1, 5, 37, 160}) {
+            for (boolean withResidual : new boolean[] {false, true}) {
+                int k = 67, n = 333;
+                String what = "m=" + m + " " + act + (withResidual ? " +residual" : "");
+                try (Arena arena = Arena.ofShared()) {
+                    Mat x = TestMats.random(arena, rnd, m, k, 3, k + 5, DType.F32);
+                    Mat w = TestMats.random(arena, rnd, k, n, 1, n, DType.BF16);
+                    Mat bias = TestMats.random(arena, rnd, 1, n, 0, n, DType.BF16);
+                    Mat residual = withResidual ? TestMats.random(arena, rnd, m, n, 2, n + 1, DType.F32) : null;
+                    Mat fused = TestMats.guarded(arena, m, n, GUARD), ops = TestMats.guarded(arena, m, n, GUARD);
+                    MatMulCpu.fast(x, w, bias, WeightLayout.IN_OUT, act, residual, fused, par);
+                    MatMulCpu.fast(x, w, bias, WeightLayout.IN_OUT, ops, par);
+                    ElementwiseCpu.activate(ops, act, false, ops, par);
+                    if (withResidual) ElementwiseCpu.add(ops, residual, ops, par);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(Float.floatToRawIntBits(ops.get(i, j)), Float.floatToRawIntBits(fused.get(i, j)), what + " at (" + i + ", " + j + ")");
+                        }
+                    }
+                    TestMats.assertGuards(fused, GUARD);
+                }
             }
         }
     }

@@ -86,6 +86,10 @@ class GraphBuilderShapeErrorTest {
         Tensor upF32 = g.input("upF32", DType.F32, 32, 64);
         assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, new MatMul.Gate(upF32, null, Activation.SILU), null), "ffn")),
                 "gate's up weight 'upF32' F32[32, 64] must match weight 'proj' BF16[32, 64]");
+        Tensor up = g.weight("proj", 32, 64);
+        assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, new MatMul.Gate(up, null, Activation.SILU),
+                        Activation.GELU_ERF, null, null), "ffn")),
+                "matmul ffn: a gate (SILU) and an activation (GELU_ERF) together");
         Tensor residual = g.input("residual", DType.F32, 5, 31);
         assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, null, residual), "o")),
                 "matmul o residual 'residual' F32[5, 31]", "expected [5, 32]");

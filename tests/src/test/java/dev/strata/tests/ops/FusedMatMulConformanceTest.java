@@ -1,9 +1,10 @@
-// Conformance of matmul's fused parts (MatMul.Prenorm, MatMul.Gate, MatMul.Rotary, residual) on every backend and
-// mode, alone and together: F32 and BF16 weights in both layouts, shapes that take the decode
-// GEMV paths (m = 1, m = 3 with a split-k column count) and the prefill path (m = 17), odd k
-// with a vector tail. The reference is computed here in double from the stored weights:
-// normed = x·rsqrt(mean(x²) + eps)·g, out = act(normed·W + b)·(normed·U + u) or normed·W + b,
-// then + residual.
+// Conformance of matmul's fused parts (MatMul.Prenorm, MatMul.Gate, activation, MatMul.Rotary,
+// residual) on every backend and mode, alone and together: F32 and BF16 weights in both layouts,
+// shapes that take the decode GEMV paths (m = 1, m = 3 with a split-k column count), the small
+// prefill path (m = 17) and the CPU's packed GEMM with its epilogue (m = 40), odd k with a vector
+// tail. The reference is computed here in double from the stored weights:
+// normed = x·rsqrt(mean(x²) + eps)·g, out = silu(normed·W + b)·(normed·U + u) (gate),
+// gelu(normed·W + b) (activation) or normed·W + b, then + residual.
 package dev.strata.tests.ops;
 
 import dev.strata.engine.graph.Tensor;
@@ -24,19 +25,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FusedMatMulConformanceTest {
     static final float EPS = 1e-5f;
 
-    /** Which fused parts are present. */
-    record Parts(boolean prenorm, boolean gate, boolean residual) {
+    /** Which fused parts are present (gate and activation exclude each other). */
+    record Parts(boolean prenorm, boolean gate, boolean activation, boolean residual) {
         @Override public String toString() {
-            return (prenorm ? "prenorm+" : "") + (gate ? "gate+" : "") + (residual ? "residual+" : "") + "matmul";
+            return (prenorm ? "prenorm+" : "") + (gate ? "gate+" : "") + (activation ? "gelu+" : "") + (residual ? "residual+" : "") + "matmul";
         }
     }
 
     static final List<MatMulConformanceTest.Shape> SHAPES = List.of(new MatMulConformanceTest.Shape(1, 771, 13),
-            new MatMulConformanceTest.Shape(3, 64, 129), new MatMulConformanceTest.Shape(17, 130, 65));
+            new MatMulConformanceTest.Shape(3, 64, 129), new MatMulConformanceTest.Shape(17, 130, 65), new MatMulConformanceTest.Shape(40, 67, 37));
 
     static List<Parts> parts() {
         List<Parts> out = new ArrayList<>();
-        for (int bits = 1; bits < 8; bits++) out.add(new Parts((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0));
+        for (int epilogue = 0; epilogue < 3; epilogue++) {
+            for (int bits = 0; bits < 4; bits++) {
+                if (epilogue == 0 && bits == 0) continue; // no part: MatMulConformanceTest
+                out.add(new Parts((bits & 1) != 0, epilogue == 1, epilogue == 2, (bits & 2) != 0));
+            }
+        }
         return out;
     }
 
@@ -49,7 +55,7 @@ class FusedMatMulConformanceTest {
     void fusedMatmul(DeviceCase device, DType dtype, WeightLayout layout, Parts p, MatMulConformanceTest.Shape s) {
         int m = s.m(), k = s.k(), n = s.n();
         boolean withBias = m % 2 == 1;
-        Activation act = Activation.SILU;
+        Activation act = Activation.SILU, plainAct = Activation.GELU_ERF;
         SplittableRandom rnd = new SplittableRandom(97L * m + 13L * k + n);
         float[] x = OpHarness.uniform(rnd, m * k, -2, 2);
         float[] residual = OpHarness.uniform(rnd, m * n, -1, 1);
@@ -67,6 +73,7 @@ class FusedMatMulConformanceTest {
                 for (int j = 0; j < n; j++) {
                     double v = bias[j] + dot(xi, w, j, k, n, layout);
                     if (p.gate()) v = act.apply(v) * (upBias[j] + dot(xi, up, j, k, n, layout));
+                    if (p.activation()) v = plainAct.apply(v);
                     if (p.residual()) v += residual[i * n + j];
                     expected[i * n + j] = v;
                 }
@@ -79,7 +86,8 @@ class FusedMatMulConformanceTest {
                         ? new MatMul.Gate(b.weight("up.weight", (int) wShape[0], (int) wShape[1]), withBias ? b.weight("up.bias", 1, n) : null, act)
                         : null;
                 Tensor res = p.residual() ? b.input("residual", DType.F32, m, n) : null;
-                return b.matmul(new MatMul(xt, wt, withBias ? b.weight("proj.bias", 1, n) : null, layout, prenorm, gate, res), "proj");
+                return b.matmul(new MatMul(xt, wt, withBias ? b.weight("proj.bias", 1, n) : null, layout, prenorm, gate,
+                        p.activation() ? plainAct : null, null, res), "proj");
             });
             Map<String, HostTensor> inputs = p.residual()
                     ? Map.of("x", h.f32(m, k, x), "residual", h.f32(m, n, residual))

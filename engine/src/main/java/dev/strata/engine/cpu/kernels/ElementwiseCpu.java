@@ -18,12 +18,24 @@ public final class ElementwiseCpu {
             float[] row = new float[x.cols()], tmp = lanes ? new float[x.cols()] : null;
             for (int r = from; r < to; r++) {
                 x.readRow(r, row);
-                if (lanes) VecMath.gelu(row, tmp, row.length);
-                else for (int c = 0; c < row.length; c++) row[c] = (float) apply(act, reference, row[c]);
+                activateRow(row, row.length, act, reference, tmp);
                 out.writeRow(r, row);
             }
         });
     }
+
+    /**
+     * row[0, n) = act(row[0, n)) as the Activate op computes it (tmp: n floats of scratch for
+     * the lane path, or null when {@link #needsScratch} is false); matmul epilogues share it so
+     * a fused activation gives the op's bits.
+     */
+    static void activateRow(float[] row, int n, Activation act, boolean reference, float[] tmp) {
+        if (lanes(act, reference)) VecMath.gelu(row, tmp, n);
+        else for (int c = 0; c < n; c++) row[c] = (float) apply(act, reference, row[c]);
+    }
+
+    /** Whether activateRow needs its scratch array. */
+    static boolean needsScratch(Activation act, boolean reference) { return lanes(act, reference); }
 
     public static void gated(Mat gate, Mat up, Activation act, boolean reference, Mat out, CpuParallel par) {
         boolean lanes = lanes(act, reference);

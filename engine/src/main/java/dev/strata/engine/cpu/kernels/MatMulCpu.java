@@ -4,6 +4,7 @@ package dev.strata.engine.cpu.kernels;
 
 import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
+import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.WeightLayout;
 
 public final class MatMulCpu {
@@ -50,5 +51,10 @@ public final class MatMulCpu {
 
     public static void fast(Mat x, Mat w, Mat bias, WeightLayout layout, Mat out, CpuParallel par) {
         MatMulCpuFast.matmul(x, w, bias, layout, out, par);
+    }
+
+    /** out = act(x·W + bias) + residual (act, residual may be null), the same bits as the product, Activate and Add in turn. */
+    public static void fast(Mat x, Mat w, Mat bias, WeightLayout layout, Activation act, Mat residual, Mat out, CpuParallel par) {
+        MatMulCpuFast.matmul(x, w, bias, layout, act, residual, out, par);
     }
 }

@@ -33,8 +33,21 @@ public final class Gemm {
     /** Packed W per pass at most (32 MiB): wider matrices (an LM head) go in column chunks. */
     private static final long PACK_FLOATS = 8L << 20;
 
+    /**
+     * Work on finished outputs, rows [i0, i0 + rows) × columns [j0, j1), run by the task that
+     * computed them right after it did (the block is still in its core's cache): a fused
+     * matmul's activation and residual add.
+     */
+    @FunctionalInterface
+    public interface Epilogue { void apply(int i0, int rows, int j0, int j1); }
+
     /** out[m, n] = x[m, k] · W + bias. outIn: W is [n, k] (else [k, n]); any float dtype. */
     public static void matmul(Mat x, Mat w, boolean outIn, Mat bias, Mat out, CpuParallel par) {
+        matmul(x, w, outIn, bias, out, par, null);
+    }
+
+    /** The same, then epilogue (may be null) on every block of outputs once it is final. */
+    public static void matmul(Mat x, Mat w, boolean outIn, Mat bias, Mat out, CpuParallel par, Epilogue epilogue) {
         int m = x.rows(), k = x.cols(), n = out.cols();
         int strips = (n + NR - 1) / NR;
         int chunk = (int) Math.max(1, Math.min(strips, PACK_FLOATS / ((long) NR * k)));
@@ -64,6 +77,7 @@ public final class Gemm {
                             micro(a, r * k, packed, s * k * NR, k, out.seg(), out.index(i0 + r, j0), out.stride(), Math.min(MR, rows - r), nc, biasRow, j0);
                         }
                     }
+                    if (epilogue != null && s0 < s1) epilogue.apply(i0, rows, (first + s0) * NR, Math.min(n, (first + s1) * NR));
                 }
             });
         }
