@@ -26,9 +26,12 @@ public record Mat(MemorySegment seg, long offset, int rows, int cols, int stride
     public void set(int r, int c, float v) { seg.setAtIndex(FLOAT, index(r, c), v); }
 
     /** buf[0, cols) = row r as float. */
-    public float[] readRow(int r, float[] buf) {
-        if (dtype == DType.F32) MemorySegment.copy(seg, FLOAT, index(r, 0) * Float.BYTES, buf, 0, cols);
-        else for (int c = 0; c < cols; c++) buf[c] = get(r, c);
+    public float[] readRow(int r, float[] buf) { return readRow(r, buf, 0); }
+
+    /** buf[off, off + cols) = row r as float. */
+    public float[] readRow(int r, float[] buf, int off) {
+        if (dtype == DType.F32) MemorySegment.copy(seg, FLOAT, index(r, 0) * Float.BYTES, buf, off, cols);
+        else for (int c = 0; c < cols; c++) buf[off + c] = get(r, c);
         return buf;
     }
 

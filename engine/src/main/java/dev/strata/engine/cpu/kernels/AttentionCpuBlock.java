@@ -32,6 +32,7 @@ final class AttentionCpuBlock {
     /** Per-worker buffers, grown on demand. */
     static final class Scratch {
         float[] keysT = new float[0], values = new float[0], q = new float[0], s = new float[0], o = new float[0], maskRow = new float[0], inv = new float[0];
+        float[] keyRow = new float[0];
         int keyCols, vCols, keys;
 
         /** keysT[d·keyCols + j] = K[j][kvh·hd + d], values[j·vCols + d] = V[j][kvh·hd + d] for j < n; padding 0. */
@@ -43,11 +44,12 @@ final class AttentionCpuBlock {
             values = grow(values, n * vCols);
             Arrays.fill(keysT, 0, hd * keyCols, 0f);
             if (vCols != hd) Arrays.fill(values, 0, n * vCols, 0f);
+            keyRow = grow(keyRow, hd);
             MemorySegment ks = kvb.k(), vs = kvb.v();
             for (int j = 0; j < n; j++) {
-                long k0 = kvb.key(j, kvh, hd);
-                for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = Lanes.f32At(ks, k0 + d);
-                MemorySegment.copy(vs, Mat.FLOAT, kvb.value(j, kvh, hd) * Float.BYTES, values, j * vCols, hd);
+                copy(ks, kvb.key(j, kvh, hd), 1f, keyRow, 0, hd);
+                for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = keyRow[d];
+                copy(vs, kvb.value(j, kvh, hd), 1f, values, j * vCols, hd);
             }
         }
 
@@ -77,11 +79,20 @@ final class AttentionCpuBlock {
         }
     }
 
+    /**
+     * dst[d0, d0 + n) = seg[i, i + n)·scale (F32) in vector loads: a head's row is a few vectors,
+     * where a bulk copy's fixed cost would dominate.
+     */
+    private static void copy(MemorySegment seg, long i, float scale, float[] dst, int d0, int n) {
+        int d = 0;
+        for (; d + L <= n; d += L) Lanes.f32(seg, i + d).mul(scale).intoArray(dst, d0 + d);
+        for (; d < n; d++) dst[d0 + d] = Lanes.f32At(seg, i + d) * scale;
+    }
+
     /** dst[d0, d0 + hd) = q(r, c0 + d)·scale. */
     private static void readQuery(Mat q, int r, int c0, int hd, float scale, float[] dst, int d0) {
         if (q.dtype() == DType.F32) {
-            MemorySegment.copy(q.seg(), Mat.FLOAT, q.index(r, c0) * Float.BYTES, dst, d0, hd);
-            for (int d = 0; d < hd; d++) dst[d0 + d] *= scale;
+            copy(q.seg(), q.index(r, c0), scale, dst, d0, hd);
         } else {
             for (int d = 0; d < hd; d++) dst[d0 + d] = q.get(r, c0 + d) * scale;
         }

@@ -34,6 +34,19 @@ public final class Gemm {
     private static final long PACK_FLOATS = 8L << 20;
 
     /**
+     * Per-thread packing buffers [packed W, packed x block], reused across calls: allocating
+     * them per call zeroed megabytes per matmul (tens per encoder batch). Packing rewrites every
+     * element it hands the micro-kernel, padding included.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private static float[] buffer(int which, int floats) {
+        float[][] b = BUFFERS.get();
+        if (b[which].length < floats) b[which] = new float[floats];
+        return b[which];
+    }
+
+    /**
      * Work on finished outputs, rows [i0, i0 + rows) × columns [j0, j1), run by the task that
      * computed them right after it did (the block is still in its core's cache): a fused
      * matmul's activation and residual add.
@@ -51,7 +64,7 @@ public final class Gemm {
         int m = x.rows(), k = x.cols(), n = out.cols();
         int strips = (n + NR - 1) / NR;
         int chunk = (int) Math.max(1, Math.min(strips, PACK_FLOATS / ((long) NR * k)));
-        float[] packed = new float[Math.multiplyExact(chunk * NR, k)];
+        float[] packed = buffer(0, Math.multiplyExact(chunk * NR, k));
         float[] biasRow = new float[strips * NR];
         for (int j = 0; j < n; j++) biasRow[j] = Gemv.biasAt(bias, j);
         int kind = Lanes.kind(w.dtype());
@@ -65,12 +78,12 @@ public final class Gemm {
             int stripGroups = Math.min(count, Math.max(1, (2 * par.threads() + blocks - 1) / blocks));
             int stripsPer = (count + stripGroups - 1) / stripGroups;
             par.forRange(blocks * stripGroups, 1, (from, to) -> {
-                float[] a = new float[(mc + MR - 1) / MR * MR * k], row = new float[k];
+                float[] a = buffer(1, (mc + MR - 1) / MR * MR * k), tileRows = new float[MR * k];
                 for (int t = from; t < to; t++) {
                     int blk = t / stripGroups, sg = t % stripGroups;
                     int i0 = blk * mc, rows = Math.min(mc, m - i0);
                     int s0 = sg * stripsPer, s1 = Math.min(count, s0 + stripsPer);
-                    packX(x, i0, rows, k, a, row);
+                    packX(x, i0, rows, k, a, tileRows);
                     for (int s = s0; s < s1; s++) {
                         int j0 = (first + s) * NR, nc = Math.min(NR, n - j0);
                         for (int r = 0; r < rows; r += MR) {
@@ -87,6 +100,7 @@ public final class Gemm {
     private static void packW(Mat w, int kind, boolean outIn, int s, int n, int k, int slot, float[] packed) {
         int j0 = s * NR, nc = Math.min(NR, n - j0), base = slot * k * NR;
         MemorySegment ws = w.seg();
+        if (nc < NR) for (int kk = 0; kk < k; kk++) java.util.Arrays.fill(packed, base + kk * NR + nc, base + (kk + 1) * NR, 0f);
         if (outIn) {
             for (int c = 0; c < nc; c++) {
                 long wb = w.index(j0 + c, 0);
@@ -107,14 +121,19 @@ public final class Gemm {
     }
 
     /** a[tile·MR·k + kk·MR + r] = x(i0 + tile·MR + r, kk); rows past `rows` of the last tile are 0. */
-    private static void packX(Mat x, int i0, int rows, int k, float[] a, float[] row) {
+    private static void packX(Mat x, int i0, int rows, int k, float[] a, float[] tileRows) {
         int tiles = (rows + MR - 1) / MR;
         for (int t = 0; t < tiles; t++) {
-            int base = t * MR * k;
+            int base = t * MR * k, r0 = t * MR;
             for (int r = 0; r < MR; r++) {
-                int i = t * MR + r;
-                if (i < rows) x.readRow(i0 + i, row);
-                for (int kk = 0; kk < k; kk++) a[base + kk * MR + r] = i < rows ? row[kk] : 0f;
+                if (r0 + r < rows) x.readRow(i0 + r0 + r, tileRows, r * k);
+                else java.util.Arrays.fill(tileRows, r * k, (r + 1) * k, 0f);
+            }
+            for (int kk = 0, p = base; kk < k; kk++, p += MR) {
+                a[p] = tileRows[kk];
+                a[p + 1] = tileRows[k + kk];
+                a[p + 2] = tileRows[2 * k + kk];
+                a[p + 3] = tileRows[3 * k + kk];
             }
         }
     }
