@@ -90,10 +90,19 @@ public final class CpuDevice implements ComputeDevice {
     }
 
     /**
-     * A matmul and its fused parts, run as the ops they stand for (bit-identical to running those
-     * ops), with the intermediates in this device's scratch (hence one fused matmul at a time).
+     * A matmul and its fused parts, bit-identical to running the ops they stand for. Activation
+     * and residual alone go into the fast GEMM's epilogue; anything else runs as those ops.
      */
-    private synchronized void fusedMatmul(MatMul mm, Bindings b, Mat out) {
+    private void fusedMatmul(MatMul mm, Bindings b, Mat out) {
+        if (mm.prenorm() == null && mm.gate() == null && mm.rotary() == null && !reference) {
+            MatMulCpu.fast(m(b, mm.x()), m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), mm.activation(), orNull(b, mm.residual()), out, par);
+        } else {
+            fusedMatmulAsOps(mm, b, out);
+        }
+    }
+
+    /** The parts as their ops, intermediates in this device's scratch (hence one such matmul at a time). */
+    private synchronized void fusedMatmulAsOps(MatMul mm, Bindings b, Mat out) {
         Mat x = m(b, mm.x());
         if (mm.prenorm() != null) {
             Mat normed = scratch("prenorm", x.rows(), x.cols());
@@ -101,11 +110,6 @@ public final class CpuDevice implements ComputeDevice {
             x = normed;
         }
         Mat residual = orNull(b, mm.residual());
-        if (mm.gate() == null && mm.rotary() == null && !reference) {
-            // activation and residual in the GEMM's epilogue, per block while it is in cache
-            MatMulCpu.fast(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), mm.activation(), residual, out, par);
-            return;
-        }
         if (mm.gate() == null) {
             product(x, m(b, mm.w()), orNull(b, mm.bias()), mm.layout(), out);
             if (mm.activation() != null) ElementwiseCpu.activate(out, mm.activation(), reference, out, par);
