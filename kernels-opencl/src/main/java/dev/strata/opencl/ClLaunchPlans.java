@@ -1,5 +1,7 @@
 // Launch plans of every op on OpenCL (exhaustive over the closed op set). Each tensor is passed
-// as (buffer, element offset, row stride); weights are F32 on the device (converted at upload).
+// as (buffer, element offset, row stride); a tensor a kernel may read as a weight (matmul W and
+// biases, norm weights, embedding tables, RoPE frequencies) also passes its dtype code (wt()):
+// weights stay F32, F16 or BF16 on the device and kernels widen them on load.
 // Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
 // the weight row); larger m → 16×16 tiled matmul through local memory. A matmul's fused parts
 // (prenorm, gate, rotary, residual) run as the separate kernels they stand for, through scratch buffers.
@@ -8,15 +10,29 @@ package dev.strata.opencl;
 import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.ops.*;
+import dev.strata.engine.tensor.DType;
 import java.util.ArrayList;
 import java.util.List;
 
 final class ClLaunchPlans {
     static final int GEMV_MAX_ROWS = 8;
 
-    /** A tensor as kernels see it. */
-    record ClTensor(long mem, int off, int rows, int cols, int stride) {
+    /** A tensor as kernels see it: buffer, element offset, shape, row stride (elements) and dtype. */
+    record ClTensor(long mem, int off, int rows, int cols, int stride, DType dtype) {
         ClCall.Mem buf() { return new ClCall.Mem(mem); }
+
+        /** The kernels' weight dtype code (WT_F32 0, WT_F16 1, WT_BF16 2 in strata_common.cl). */
+        int wt() {
+            return switch (dtype) {
+                case F32 -> 0;
+                case F16 -> 1;
+                case BF16 -> 2;
+                default -> throw new IllegalArgumentException("OpenCL kernels read weights as F32, F16 or BF16; got a " + dtype + " tensor [" + rows + ", " + cols + "]");
+            };
+        }
+
+        /** A scratch F32 tensor of rows × cols at the start of buffer mem. */
+        static ClTensor f32(long mem, int rows, int cols) { return new ClTensor(mem, 0, rows, cols, cols, DType.F32); }
     }
 
     /** What a plan needs from the device. */
@@ -54,7 +70,7 @@ final class ClLaunchPlans {
         return switch (op) {
             case Embedding e -> {
                 ClTensor t = c.tensor(e.table()), ids = c.tensor(e.ids());
-                yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.off(), t.stride(), ids.buf(), ids.off(),
+                yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.wt(), t.off(), t.stride(), ids.buf(), ids.off(),
                         out.buf(), out.off(), out.stride(), out.cols()));
             }
             case MatMul mm -> matmul(mm, c, out);
@@ -62,8 +78,8 @@ final class ClLaunchPlans {
             case LayerNorm n -> {
                 ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
                 ClTensor b = n.bias() == null ? null : c.tensor(n.bias());
-                yield List.of(ClCall.of("layer_norm", "layer_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
-                        b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.off(), b == null ? 0 : 1,
+                yield List.of(ClCall.of("layer_norm", "layer_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(),
+                        b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.wt(), b == null ? 0 : b.off(), b == null ? 0 : 1,
                         out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
             }
             case Rope r -> List.of(rope(c.tensor(r.x()), c.tensor(r.positions()), c.tensor(r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out));
@@ -99,7 +115,7 @@ final class ClLaunchPlans {
         ClTensor x = c.tensor(mm.x());
         List<ClCall> plan = new ArrayList<>();
         if (mm.prenorm() != null) {
-            ClTensor normed = new ClTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), 0, x.rows(), x.cols(), x.cols());
+            ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
             plan.add(rmsNorm(x, c.tensor(mm.prenorm().weight()), mm.prenorm().eps(), normed));
             x = normed;
         }
@@ -107,8 +123,8 @@ final class ClLaunchPlans {
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, out));
         } else {
             long bytes = 4L * out.rows() * out.cols();
-            ClTensor gate = new ClTensor(c.scratch("matmul_gate", bytes), 0, out.rows(), out.cols(), out.cols());
-            ClTensor up = new ClTensor(c.scratch("matmul_up", bytes), 0, out.rows(), out.cols(), out.cols());
+            ClTensor gate = ClTensor.f32(c.scratch("matmul_gate", bytes), out.rows(), out.cols());
+            ClTensor up = ClTensor.f32(c.scratch("matmul_up", bytes), out.rows(), out.cols());
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, gate));
             plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
             plan.add(gated(gate, up, mm.gate().act(), out));
@@ -122,14 +138,14 @@ final class ClLaunchPlans {
     }
 
     private static ClCall rmsNorm(ClTensor x, ClTensor w, float eps, ClTensor out) {
-        return ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+        return ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(),
                 out.buf(), out.off(), out.stride(), x.cols(), eps);
     }
 
     /** RoPE of x's rows into out (which may alias x). */
     private static ClCall rope(ClTensor x, ClTensor pos, ClTensor inv, int heads, int headDim, int rotaryDims, ClTensor out) {
         return ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
-                inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
+                inv.buf(), inv.wt(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
     }
 
     private static ClCall gated(ClTensor gate, ClTensor up, Activation a, ClTensor out) {
@@ -149,14 +165,14 @@ final class ClLaunchPlans {
         ClTensor b = biasTensor == null ? null : c.tensor(biasTensor);
         int m = x.rows(), n = out.cols(), k = x.cols(), outIn = layout == WeightLayout.OUT_IN ? 1 : 0;
         ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
-        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1;
+        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1, bWt = b == null ? 0 : b.wt();
         if (m > GEMV_MAX_ROWS) {
             long gx = (n + 15L) / 16 * 16, gy = (m + 15L) / 16 * 16;
-            return ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                    bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+            return ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(), w.stride(),
+                    bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
         }
-        return ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+        return ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(), w.stride(),
+                bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
     }
 
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {

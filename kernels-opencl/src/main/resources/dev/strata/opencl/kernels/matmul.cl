@@ -1,8 +1,9 @@
 // Strata OpenCL kernels: out[i, j] = sum_kk x[i, kk] * W(j, kk) (+ bias[j]), float accumulation.
 // outIn = 1: W is [n, k] row-major (torch Linear), W(j, kk) = w[j * wStride + kk];
 // outIn = 0: W is [k, n] (GPT-2 Conv1D),           W(j, kk) = w[kk * wStride + j].
-// bias is optional (hasBias 0: a dummy buffer is passed). Every tensor is (buffer, element
-// offset); strides are in elements.
+// bias is optional (hasBias 0: a dummy buffer is passed). W and bias stay in their stored dtypes
+// (wWt, bWt: F32, F16 or BF16, widened by load_w; see strata_common.cl). Every tensor is (buffer,
+// element offset); strides are in elements.
 //
 // gemv: decode-sized m (the launcher keeps m <= 8; larger m is still correct, processed 8 rows
 //   at a time). Launch: local 64, global n*64; work-group j computes column j for all m rows,
@@ -17,8 +18,8 @@
 #define TILE 16
 
 __kernel void gemv(__global const float* x, int xOff, int xStride,
-                   __global const float* w, int wOff, int wStride,
-                   __global const float* bias, int biasOff, int hasBias,
+                   __global const void* w, int wWt, int wOff, int wStride,
+                   __global const void* bias, int bWt, int biasOff, int hasBias,
                    __global float* out, int oOff, int oStride,
                    int m, int n, int k, int outIn) {
     __local float red[GEMV_ROWS][GEMV_WG];
@@ -31,7 +32,7 @@ __kernel void gemv(__global const float* x, int xOff, int xStride,
         float acc[GEMV_ROWS];
         for (int t = 0; t < GEMV_ROWS; t++) acc[t] = 0.0f;
         for (int kk = lid; kk < k; kk += ls) {
-            const float wv = outIn ? w[wOff + (long) j * wStride + kk] : w[wOff + (long) kk * wStride + j];
+            const float wv = load_w(w, wWt, outIn ? wOff + (long) j * wStride + kk : wOff + (long) kk * wStride + j);
             for (int t = 0; t < GEMV_ROWS; t++)
                 if (t < rows) acc[t] += x[xOff + (long) (i0 + t) * xStride + kk] * wv;
         }
@@ -44,7 +45,7 @@ __kernel void gemv(__global const float* x, int xOff, int xStride,
         }
         if (lid < rows) {
             float v = red[lid][0];
-            if (hasBias) v += bias[biasOff + j];
+            if (hasBias) v += load_w(bias, bWt, biasOff + j);
             out[oOff + (long) (i0 + lid) * oStride + j] = v;
         }
         barrier(CLK_LOCAL_MEM_FENCE); // red is reused by the next block of rows
@@ -52,8 +53,8 @@ __kernel void gemv(__global const float* x, int xOff, int xStride,
 }
 
 __kernel void matmul_tiled(__global const float* x, int xOff, int xStride,
-                           __global const float* w, int wOff, int wStride,
-                           __global const float* bias, int biasOff, int hasBias,
+                           __global const void* w, int wWt, int wOff, int wStride,
+                           __global const void* bias, int bWt, int biasOff, int hasBias,
                            __global float* out, int oOff, int oStride,
                            int m, int n, int k, int outIn) {
     __local float xs[TILE][TILE + 1];   // xs[ty][kk] = x[i0 + ty, k0 + kk]
@@ -70,18 +71,18 @@ __kernel void matmul_tiled(__global const float* x, int xOff, int xStride,
         if (outIn) {
             // W[n, k]: consecutive tx read consecutive kk of W row j0 + ty; stored transposed.
             const int wj = j0 + ty, wk = k0 + tx;
-            ws[tx][ty] = (wj < n && wk < k) ? w[wOff + (long) wj * wStride + wk] : 0.0f;
+            ws[tx][ty] = (wj < n && wk < k) ? load_w(w, wWt, wOff + (long) wj * wStride + wk) : 0.0f;
         } else {
             // W[k, n]: consecutive tx read consecutive columns of W row k0 + ty.
             const int wk = k0 + ty;
-            ws[ty][tx] = (j < n && wk < k) ? w[wOff + (long) wk * wStride + j] : 0.0f;
+            ws[ty][tx] = (j < n && wk < k) ? load_w(w, wWt, wOff + (long) wk * wStride + j) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int kk = 0; kk < TILE; kk++) acc += xs[ty][kk] * ws[kk][tx];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (i < m && j < n) {
-        if (hasBias) acc += bias[biasOff + j];
+        if (hasBias) acc += load_w(bias, bWt, biasOff + j);
         out[oOff + (long) i * oStride + j] = acc;
     }
 }
