@@ -2,9 +2,9 @@
 // as (buffer, element offset, row stride); a tensor a kernel may read as a weight (matmul W and
 // biases, norm weights, embedding tables, RoPE frequencies) also passes its dtype code (wt()):
 // weights stay F32, F16 or BF16 on the device and kernels widen them on load.
-// Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
-// the weight row); larger m → 16×16 tiled matmul through local memory. A matmul's fused parts
-// (prenorm, gate, rotary, residual) run as the separate kernels they stand for, through scratch buffers.
+// Matmul ladder (product()): m ≤ GEMV_MAX_ROWS → GEMV (decode); larger m → register-blocked
+// tiled GEMM (prefill). A matmul's fused parts (prenorm, gate, rotary, residual) run as the
+// separate kernels they stand for, through scratch buffers.
 package dev.strata.opencl;
 
 import dev.strata.engine.graph.Tensor;
@@ -160,20 +160,31 @@ final class ClLaunchPlans {
                 out.buf(), out.off(), out.stride(), x.rows(), x.cols());
     }
 
-    /** out = x·W (+ bias): gemv for m ≤ GEMV_MAX_ROWS, else the tiled kernel. */
+    /**
+     * out = x·W (+ bias). Ladder: m ≤ GEMV_MAX_ROWS → a GEMV kernel (decode: W read once for all
+     * rows; OUT_IN with 4-wide loads where W's offset and stride allow them, IN_OUT coalesced
+     * along n); larger m → the 64×64 register-blocked tiled kernel (prefill).
+     */
     private static ClCall product(ClTensor x, ClTensor w, Tensor biasTensor, WeightLayout layout, Context c, ClTensor out) {
         ClTensor b = biasTensor == null ? null : c.tensor(biasTensor);
-        int m = x.rows(), n = out.cols(), k = x.cols(), outIn = layout == WeightLayout.OUT_IN ? 1 : 0;
+        int m = x.rows(), n = out.cols(), k = x.cols();
         ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
         int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1, bWt = b == null ? 0 : b.wt();
         if (m > GEMV_MAX_ROWS) {
-            long gx = (n + 15L) / 16 * 16, gy = (m + 15L) / 16 * 16;
-            return ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(), w.stride(),
-                    bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+            return ClCall.of("matmul", "matmul_tiled", g(roundUp(n, 64) / 4, roundUp(m, 64) / 4), g(16, 16), x.buf(), x.off(), x.stride(),
+                    w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k,
+                    layout == WeightLayout.OUT_IN ? 1 : 0);
         }
-        return ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(), w.stride(),
-                bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+        if (layout == WeightLayout.OUT_IN) {
+            int vec4 = w.off() % 4 == 0 && w.stride() % 4 == 0 ? 1 : 0;
+            return ClCall.of("matmul", "gemv_out_in", g(64, roundUp(n, 4)), g(64, 4), x.buf(), x.off(), x.stride(),
+                    w.buf(), w.wt(), w.off(), w.stride(), vec4, bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
+        }
+        return ClCall.of("matmul", "gemv_in_out", g(roundUp(n, 64), 4), g(64, 4), x.buf(), x.off(), x.stride(),
+                w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
     }
+
+    private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
 
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {
         AttentionSpec s = a.spec();

@@ -171,6 +171,9 @@ public final class OpenClDevice implements ComputeDevice {
         for (ClCall call : ClLaunchPlans.plan(op, new Context(b), tensor(b.out()))) enqueue(call);
     }
 
+    /** Enqueues a launch plan built outside launch() (kernel tests place tensors at chosen offsets). */
+    void enqueue(List<ClCall> plan) { plan.forEach(this::enqueue); }
+
     private void enqueue(ClCall call) {
         long k = kernel(call.program(), call.kernel());
         for (int i = 0; i < call.args().size(); i++) {

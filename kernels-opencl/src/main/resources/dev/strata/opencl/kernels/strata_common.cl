@@ -8,9 +8,8 @@
 // widens each element to float on load: F16 through vload_half (core OpenCL, no cl_khr_fp16
 // needed), BF16 as the high half of a float bit pattern. All arithmetic is F32 (or `real`) on the
 // widened values, also where the device reports cl_khr_fp16: no half-arithmetic path is built.
-// load_w reads element i; load_w4 reads elements i..i+3 at any i (vload needs element alignment
-// only); load_w4a reads them through a vector-typed pointer and needs i % 4 == 0 (16-byte aligned
-// F32, 8-byte aligned F16/BF16, the buffer base being aligned by the driver).
+// load_w reads element i; load_w4a reads elements i..i+3 as one vector load and needs i % 4 == 0
+// (16-byte aligned F32, 8-byte aligned F16/BF16, the buffer base being aligned by the driver).
 #ifdef cl_khr_fp64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
@@ -50,12 +49,6 @@ static float load_w(__global const void* p, int wt, long i) {
     if (wt == WT_F16) return vload_half(i, (__global const half*) p);
     if (wt == WT_BF16) return as_float((uint) ((__global const ushort*) p)[i] << 16);
     return ((__global const float*) p)[i];
-}
-
-static float4 load_w4(__global const void* p, int wt, long i) {
-    if (wt == WT_F16) return vload_half4(0, (__global const half*) p + i);
-    if (wt == WT_BF16) return as_float4(convert_uint4(vload4(0, (__global const ushort*) p + i)) << 16);
-    return vload4(0, (__global const float*) p + i);
 }
 
 static float4 load_w4a(__global const void* p, int wt, long i) {
