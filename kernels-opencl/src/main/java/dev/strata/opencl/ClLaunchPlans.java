@@ -16,6 +16,8 @@ import java.util.List;
 
 final class ClLaunchPlans {
     static final int GEMV_MAX_ROWS = 8;
+    /** Query heads per attention work-group (attention.cl's ATT_GH): a KV group, or a chunk of a larger one. */
+    static final int ATT_GROUP_HEADS = 8;
 
     /** A tensor as kernels see it: buffer, element offset, shape, row stride (elements) and dtype. */
     record ClTensor(long mem, int off, int rows, int cols, int stride, DType dtype) {
@@ -201,7 +203,8 @@ final class ClLaunchPlans {
             plan.add(ClCall.of("attention", "kv_append", g((long) s.batch() * s.seqLen() * 64), g(64), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
                     past.buf(), past.off(), slots.buf(), slots.off(), new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.kvHeads() * s.headDim(), s.seqLen()));
         }
-        plan.add(ClCall.of("attention", "attention", g((long) s.batch() * s.seqLen() * 64, s.heads()), g(64, 1),
+        long headChunks = (s.groupSize() + ATT_GROUP_HEADS - 1) / ATT_GROUP_HEADS;
+        plan.add(ClCall.of("attention", "attention", g((long) s.batch() * s.seqLen() * 64, s.kvHeads() * headChunks), g(64, 1),
                 q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
                 capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
                 mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),

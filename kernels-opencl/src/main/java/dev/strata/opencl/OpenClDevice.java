@@ -15,6 +15,7 @@ import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
 import java.io.IOException;
@@ -47,6 +48,8 @@ public final class OpenClDevice implements ComputeDevice {
     private final Map<String, Long> programs = new HashMap<>();
     private final Map<String, Long> kernels = new HashMap<>();
     private final ClBuffer dummy;
+    /** CL_DEVICE_LOCAL_MEM_SIZE: what one work-group's __local arrays may use. */
+    private final long localMemory;
     /** Intermediates of fused ops (prenormed rows, gate/up products), by purpose; grown on demand. */
     private final Map<String, ClBuffer> scratch = new HashMap<>();
 
@@ -62,6 +65,7 @@ public final class OpenClDevice implements ComputeDevice {
             check.check(err.get(0), "clCreateCommandQueue");
         }
         for (String p : PROGRAMS) programs.put(p, build(p));
+        localMemory = ClPlatforms.deviceLong(info.device(), CL10.CL_DEVICE_LOCAL_MEM_SIZE);
         dummy = allocate(256, "dummy argument");
     }
 
@@ -129,8 +133,29 @@ public final class OpenClDevice implements ComputeDevice {
     public Support supports(Op op) {
         return switch (op) {
             case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
+            case Attention a -> fitsLocalMemory("attention", "attention");
+            case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_in_out", "matmul_tiled");
             default -> Support.YES;
         };
+    }
+
+    /** Whether the built kernels' local memory (CL_KERNEL_LOCAL_MEM_SIZE) fits the device's. */
+    private Support fitsLocalMemory(String program, String... names) {
+        for (String name : names) {
+            long need = kernelLong(name, kernel(program, name), CL10.CL_KERNEL_LOCAL_MEM_SIZE);
+            if (need > localMemory) {
+                return Support.no("OpenCL kernel " + name + " needs " + need + " bytes of local memory; " + info.name() + " has " + localMemory);
+            }
+        }
+        return Support.YES;
+    }
+
+    private long kernelLong(String name, long kernel, int param) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            LongBuffer v = stack.mallocLong(1);
+            check.check(CL10.clGetKernelWorkGroupInfo(kernel, info.device(), param, v, null), "clGetKernelWorkGroupInfo", name);
+            return v.get(0);
+        }
     }
 
     public ClBuffer allocate(long bytes, String purpose) {
