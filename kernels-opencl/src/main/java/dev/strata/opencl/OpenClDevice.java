@@ -142,12 +142,15 @@ public final class OpenClDevice implements ComputeDevice {
     /** Whether the built kernels' local memory (CL_KERNEL_LOCAL_MEM_SIZE) fits the device's. */
     private Support fitsLocalMemory(String program, String... names) {
         for (String name : names) {
-            long need = kernelLong(name, kernel(program, name), CL10.CL_KERNEL_LOCAL_MEM_SIZE);
-            if (need > localMemory) {
-                return Support.no("OpenCL kernel " + name + " needs " + need + " bytes of local memory; " + info.name() + " has " + localMemory);
-            }
+            Support s = localMemory(name, kernelLong(name, kernel(program, name), CL10.CL_KERNEL_LOCAL_MEM_SIZE), localMemory, info.name());
+            if (!s.supported()) return s;
         }
         return Support.YES;
+    }
+
+    static Support localMemory(String kernel, long needed, long available, String device) {
+        return needed <= available ? Support.YES
+                : Support.no("OpenCL kernel " + kernel + " needs " + needed + " bytes of local memory; " + device + " has " + available + " (CL_DEVICE_LOCAL_MEM_SIZE)");
     }
 
     private long kernelLong(String name, long kernel, int param) {

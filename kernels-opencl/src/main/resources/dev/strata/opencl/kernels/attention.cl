@@ -191,7 +191,8 @@ void attention(__global const float* q, int qOff, int qStride,
         barrier(CLK_LOCAL_MEM_FENCE); // ps and red are rewritten by the next tile
     }
 
-    for (int hh = 0; hh < gh; hh++) {
+    for (int hh = 0; hh < ATT_GH; hh++) { // constant bound: acc stays in registers
+        if (hh >= gh) break;
         __global float* orow = out + oOff + (long) r * oStride + (long) (h0 + hh) * headDim;
         for (int a = 0; a < ATT_ACC; a++) {
             const int d = lid + a * ATT_WG;
