@@ -182,7 +182,7 @@ final class ClLaunchPlans {
         }
         if (layout == WeightLayout.OUT_IN) {
             int vec4 = w.off() % 4 == 0 && w.stride() % 4 == 0 ? 1 : 0;
-            return ClCall.of("matmul", "gemv_out_in", g(64, roundUp(n, 4)), g(64, 4), x.buf(), x.off(), x.stride(),
+            return ClCall.of("matmul", "gemv_out_in", g(roundUp(n, 4) * 64), g(256), x.buf(), x.off(), x.stride(),
                     w.buf(), w.wt(), w.off(), w.stride(), vec4, bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
         }
         return ClCall.of("matmul", "gemv_in_out", g(roundUp(n, 64), 4), g(64, 4), x.buf(), x.off(), x.stride(),

@@ -7,9 +7,10 @@
 //
 // Decode (m <= GEMV_ROWS; larger m stays correct, GEMV_ROWS rows at a time). Both GEMV kernels
 // stage x in local memory, GEMV_KC columns of k at a time for all rows, read W exactly once and
-// reduce partial sums in local memory; every work-group is a fixed 64 x 4.
-//   gemv_out_in (outIn = 1): launch local (64, 4), global (64, roundup(n, 4)). Work-group column
-//     ly handles output column j = 4 * group + ly; its 64 lanes walk W row j along k with 4-wide
+// reduce partial sums in local memory; every work-group is 256 work-items (64 lanes x 4).
+//   gemv_out_in (outIn = 1): launch local 256, global roundup(n, 4) * 64 (one dimension, so wide
+//     vocabularies stay within GPU grid limits); lane lx = id % 64 of quarter ly = id / 64 handles
+//     output column j = 4 * group + ly; the 64 lanes walk W row j along k with 4-wide
 //     loads (load_w4a, when vec4 = 1: wOff and wStride multiples of 4) or scalar loads (vec4 = 0,
 //     and for the k tail), lane-interleaved so a group's loads are contiguous.
 //   gemv_in_out (outIn = 0): launch local (64, 4), global (roundup(n, 64), 4). Lane lx handles
@@ -41,15 +42,15 @@ static void gemv_stage_x(__local float (*xs)[GEMV_KC], __global const float* x, 
     }
 }
 
-__kernel __attribute__((reqd_work_group_size(GEMV_LANES, GEMV_COLS, 1)))
+__kernel __attribute__((reqd_work_group_size(GEMV_LANES * GEMV_COLS, 1, 1)))
 void gemv_out_in(__global const float* x, int xOff, int xStride,
                  __global const void* w, int wWt, int wOff, int wStride, int vec4,
                  __global const void* bias, int bWt, int biasOff, int hasBias,
                  __global float* out, int oOff, int oStride, int m, int n, int k) {
     __local float xs[GEMV_ROWS][GEMV_KC];
     __local float red[GEMV_COLS][GEMV_ROWS][GEMV_LANES];
-    const int lx = get_local_id(0), ly = get_local_id(1), tid = ly * GEMV_LANES + lx;
-    const int j = get_group_id(1) * GEMV_COLS + ly;
+    const int tid = get_local_id(0), lx = tid % GEMV_LANES, ly = tid / GEMV_LANES;
+    const int j = get_group_id(0) * GEMV_COLS + ly;
     const bool live = j < n; // a dead column still joins every barrier
     const long wRow = wOff + (long) j * wStride;
 
