@@ -8,7 +8,8 @@
 // all but gemm), --dtypes F32,BF16 (weight dtypes of gemv/gemm; default BF16), --gemv NxK,...
 // (default the target shapes above), --gemm MxKxN,... (prefill matmul, GFLOP/s = 2·M·K·N / time,
 // OUT_IN weights; default 512x2048x2048), --decode-attention BxHxKVxLxD (batch, query heads, KV
-// heads, cached length, head dim; default 64x32x8x4096x128; when given, prefill attention is skipped).
+// heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD (causal
+// prefill; default 4x32x32x4096x128); naming only one of the two runs only that one.
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
@@ -58,9 +59,15 @@ public final class KernelRoofline {
                 for (DType dt : dtypes)
                     for (int[] s : gemmShapes) gemm(dev, arena, device, dt, s[0], s[1], s[2]);
             if (ops.contains("attention")) {
-                int[] da = shapes(opt.getOrDefault("--decode-attention", "64x32x8x4096x128")).get(0);
-                decodeAttention(dev, arena, device, da[0], da[1], da[2], da[3], da[4]);
-                if (!opt.containsKey("--decode-attention")) prefillAttention(dev, arena, device);
+                boolean both = !opt.containsKey("--decode-attention") && !opt.containsKey("--prefill-attention");
+                if (both || opt.containsKey("--decode-attention")) {
+                    int[] a = shapes(opt.getOrDefault("--decode-attention", "64x32x8x4096x128")).get(0);
+                    decodeAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
+                }
+                if (both || opt.containsKey("--prefill-attention")) {
+                    int[] a = shapes(opt.getOrDefault("--prefill-attention", "4x32x32x4096x128")).get(0);
+                    prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
+                }
             }
             if (ops.contains("scale")) scale(dev, arena, device);
         }
@@ -190,21 +197,21 @@ public final class KernelRoofline {
         }
     }
 
-    static void prefillAttention(ComputeDevice dev, Arena arena, String device) {
-        int b = 4, h = 32, s = 4096, d = 128;
+    static void prefillAttention(ComputeDevice dev, Arena arena, String device, int b, int h, int kvh, int s, int d) {
         GraphBuilder g = new GraphBuilder(name -> null);
-        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, h * d), v = g.input("v", DType.F32, b * s, h * d);
+        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, kvh * d), v = g.input("v", DType.F32, b * s, kvh * d);
         Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
-        AttentionSpec spec = new AttentionSpec(b, s, h, h, d, (float) (1 / Math.sqrt(d)), true, -1);
+        AttentionSpec spec = new AttentionSpec(b, s, h, kvh, d, (float) (1 / Math.sqrt(d)), true, -1);
         g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
         Graph graph = g.build();
-        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, h * d),
-                "v", randomF32(arena, 8, b * s, h * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
+        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, kvh * d),
+                "v", randomF32(arena, 8, b * s, kvh * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
             double ms = medianMs(dev, () -> launchNodes(ex, null));
             double flops = 4.0 * b * h * (double) s * s * d / 2;
-            emit("prefill_attention_f32_causal_b4_h32_s4096_d128", device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
+            String name = "prefill_attention_f32_causal_b" + b + "_h" + h + (kvh == h ? "" : "_kv" + kvh) + "_s" + s + "_d" + d;
+            emit(name, device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
         }
     }
 

@@ -16,8 +16,11 @@ import java.util.List;
 
 final class ClLaunchPlans {
     static final int GEMV_MAX_ROWS = 8;
-    /** Query heads per attention work-group (attention.cl's ATT_GH): a KV group, or a chunk of a larger one. */
-    static final int ATT_GROUP_HEADS = 8;
+    /**
+     * (query row, query head) pairs per attention work-group (attention.cl's ATT_GH): the heads of
+     * one KV group (or a chunk of a larger one) times as many consecutive rows as fit.
+     */
+    static final int ATT_PAIRS = 8;
 
     /** A tensor as kernels see it: buffer, element offset, shape, row stride (elements) and dtype. */
     record ClTensor(long mem, int off, int rows, int cols, int stride, DType dtype) {
@@ -206,15 +209,17 @@ final class ClLaunchPlans {
             plan.add(ClCall.of("attention", "kv_append", g((long) s.batch() * s.seqLen() * 64), g(64), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
                     past.buf(), past.off(), slots.buf(), slots.off(), new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.kvHeads() * s.headDim(), s.seqLen()));
         }
-        long headChunks = (s.groupSize() + ATT_GROUP_HEADS - 1) / ATT_GROUP_HEADS;
-        plan.add(ClCall.of("attention", "attention", g((long) s.batch() * s.seqLen() * 64, s.kvHeads() * headChunks), g(64, 1),
+        // Pairs per work-group: hpg heads of one KV group × rpg rows (attention.cl's header).
+        int hpg = Math.min(ATT_PAIRS, s.groupSize()), rpg = Math.min(ATT_PAIRS / hpg, s.seqLen());
+        long chunks = (s.groupSize() + hpg - 1) / hpg, blocks = (s.seqLen() + rpg - 1) / rpg;
+        plan.add(ClCall.of("attention", "attention", g(s.batch() * blocks * 64, s.kvHeads() * chunks), g(64, 1),
                 q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
                 capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
                 mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),
                 mask == null ? 0 : mask.cols(), mask == null ? 0 : 1,
                 bias == null ? new ClCall.Mem(c.dummy()) : bias.buf(), bias == null ? 0 : bias.off(), bias == null ? 0 : bias.stride(),
                 a.biasKeyCols(), bias == null ? 0 : 1, out.buf(), out.off(), out.stride(),
-                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
+                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0, hpg, rpg));
         return plan;
     }
 }
