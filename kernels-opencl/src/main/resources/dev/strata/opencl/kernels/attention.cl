@@ -16,7 +16,7 @@
 //   once per KV group and rpg rows when group <= ATT_GH (MHA prefill: 8 rows per load, GQA-8: 1).
 //   Keys: cached -> cache rows slots[b] * capacity + j for j < past[b] + seqLen (kv_append already
 //   ran), query position past[b] + i; uncached -> k/v rows b * kvLen + j for j < kvLen, query
-//   position i. Causal: key j visible iff j <= query position.
+//   position i. Causal: key j visible iff j <= query position. For query row r = b * seqLen + i:
 //   score_hj = scale * (q_h . k_j) + (hasMask && j < maskCols ? mask[maskOff + b*maskStride + j] : 0)
 //              + (hasBias && j < biasKeyCols ? bias[biasOff + (r*biasKeyCols + j)*biasStride + h] : 0).
 //   Keys are processed in tiles of 64 up to the last pair's causal limit: K sub-tiles of
