@@ -4,6 +4,12 @@
 // attention B64 32/8 heads L4096 D128 (GB/s of K+V read), causal prefill attention B4 H32 S4096
 // D128 (TFLOP/s, flops = 4·B·H·S²·D / 2), and an F32 scale over 1 GiB (copy-like GB/s, read+write).
 // Correctness of the GEMV is checked against the CPU backend on the same data.
+// Options narrow a run for small devices (PoCL on a CPU): --ops gemv,gemm,attention,scale (default
+// all but gemm), --dtypes F32,BF16 (weight dtypes of gemv/gemm; default BF16), --gemv NxK,...
+// (default the target shapes above), --gemm MxKxN,... (prefill matmul, GFLOP/s = 2·M·K·N / time,
+// OUT_IN weights; default 512x2048x2048), --decode-attention BxHxKVxLxD (batch, query heads, KV
+// heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD (causal
+// prefill; default 4x32x32x4096x128); naming only one of the two runs only that one.
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
@@ -24,7 +30,9 @@ import dev.strata.engine.tensor.HostTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,15 +43,39 @@ public final class KernelRoofline {
     private static final int BATCH = 20;
 
     public static void main(String[] args) {
-        String backend = args.length >= 2 && args[0].equals("--backend") ? args[1] : "auto";
+        Map<String, String> opt = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) opt.put(args[i], args[i + 1]);
+        String backend = opt.getOrDefault("--backend", "auto");
+        List<String> ops = List.of(opt.getOrDefault("--ops", "gemv,attention,scale").split(","));
+        List<DType> dtypes = Arrays.stream(opt.getOrDefault("--dtypes", "BF16").split(",")).map(DType::valueOf).toList();
+        List<int[]> gemvShapes = shapes(opt.getOrDefault("--gemv", "14336x4096,512x2048,2048x2048,8192x2048,2048x8192,128256x2048"));
+        List<int[]> gemmShapes = shapes(opt.getOrDefault("--gemm", "512x2048x2048"));
         try (ComputeDevice dev = Backends.select(backend).open(BackendOptions.defaults()); Arena arena = Arena.ofShared()) {
             String device = dev.description();
-            gemv(dev, arena, device, 14336, 4096, true);
-            for (int[] nk : new int[][] {{512, 2048}, {2048, 2048}, {8192, 2048}, {2048, 8192}, {128256, 2048}}) gemv(dev, arena, device, nk[0], nk[1], false);
-            decodeAttention(dev, arena, device);
-            prefillAttention(dev, arena, device);
-            scale(dev, arena, device);
+            if (ops.contains("gemv"))
+                for (DType dt : dtypes)
+                    for (int i = 0; i < gemvShapes.size(); i++) gemv(dev, arena, device, dt, gemvShapes.get(i)[0], gemvShapes.get(i)[1], i == 0);
+            if (ops.contains("gemm"))
+                for (DType dt : dtypes)
+                    for (int[] s : gemmShapes) gemm(dev, arena, device, dt, s[0], s[1], s[2]);
+            if (ops.contains("attention")) {
+                boolean both = !opt.containsKey("--decode-attention") && !opt.containsKey("--prefill-attention");
+                if (both || opt.containsKey("--decode-attention")) {
+                    int[] a = shapes(opt.getOrDefault("--decode-attention", "64x32x8x4096x128")).get(0);
+                    decodeAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
+                }
+                if (both || opt.containsKey("--prefill-attention")) {
+                    int[] a = shapes(opt.getOrDefault("--prefill-attention", "4x32x32x4096x128")).get(0);
+                    prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
+                }
+            }
+            if (ops.contains("scale")) scale(dev, arena, device);
         }
+    }
+
+    /** "14336x4096,512x2048" → {{14336, 4096}, {512, 2048}}. */
+    static List<int[]> shapes(String list) {
+        return Arrays.stream(list.split(",")).map(s -> Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray()).toList();
     }
 
     /** An in-memory weight set: name → (dtype, shape, bytes). */
@@ -57,6 +89,16 @@ public final class KernelRoofline {
         }
 
         public Entry find(String name) { return entries.get(name); }
+    }
+
+    /** n uniform [-0.05, 0.05) weights stored as dtype (F32 or BF16). */
+    static MemorySegment randomWeights(Arena arena, DType dtype, long n, long seed) {
+        if (dtype == DType.BF16) return randomBf16(arena, n, seed);
+        if (dtype != DType.F32) throw new IllegalArgumentException("benchmark weights are F32 or BF16; got " + dtype);
+        MemorySegment s = arena.allocate(n * 4, 64);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1) * 0.05f);
+        return s;
     }
 
     static MemorySegment randomBf16(Arena arena, long n, long seed) {
@@ -98,9 +140,9 @@ public final class KernelRoofline {
         System.out.flush();
     }
 
-    static void gemv(ComputeDevice dev, Arena arena, String device, int n, int k, boolean check) {
+    static void gemv(ComputeDevice dev, Arena arena, String device, DType dtype, int n, int k, boolean check) {
         Weights w = new Weights();
-        w.put("w", DType.BF16, new long[] {n, k}, randomBf16(arena, (long) n * k, 1));
+        w.put("w", dtype, new long[] {n, k}, randomWeights(arena, dtype, (long) n * k, 1));
         GraphBuilder g = new GraphBuilder(w);
         Tensor x = g.input("x", DType.F32, 1, k);
         g.output("y", g.matmul(x, g.weight("w", n, k), null, WeightLayout.OUT_IN, "y"));
@@ -117,12 +159,27 @@ public final class KernelRoofline {
                 ref.run(in, null);
                 result = String.format(Locale.ROOT, "max rel err vs cpu %.1e", relErr(y, ref.read("y", arena)));
             }
-            emit("gemv_bf16_" + n + "x" + k, device, "GB/s", (double) n * k * 2 / (ms * 1e-3) / 1e9, ms, result);
+            emit("gemv_" + dtype.name().toLowerCase(Locale.ROOT) + "_" + n + "x" + k, device, "GB/s", (double) dtype.bytesFor((long) n * k) / (ms * 1e-3) / 1e9, ms, result);
         }
     }
 
-    static void decodeAttention(ComputeDevice dev, Arena arena, String device) {
-        int b = 64, h = 32, kvh = 8, d = 128, len = 4096;
+    /** Prefill matmul y[m, n] = x[m, k] · W[n, k]ᵀ; GFLOP/s = 2·m·k·n / time. */
+    static void gemm(ComputeDevice dev, Arena arena, String device, DType dtype, int m, int k, int n) {
+        Weights w = new Weights();
+        w.put("w", dtype, new long[] {n, k}, randomWeights(arena, dtype, (long) n * k, 1));
+        GraphBuilder g = new GraphBuilder(w);
+        Tensor x = g.input("x", DType.F32, m, k);
+        g.output("y", g.matmul(x, g.weight("w", n, k), null, WeightLayout.OUT_IN, "y"));
+        Graph graph = g.build();
+        Map<String, HostTensor> in = Map.of("x", randomF32(arena, 2, m, k));
+        try (DeviceWeights dw = new DeviceWeights(dev, w.data::get); GraphExecutor ex = new GraphExecutor(graph, dw)) {
+            ex.run(in, null);
+            double ms = medianMs(dev, () -> launchNodes(ex, null));
+            emit("gemm_" + dtype.name().toLowerCase(Locale.ROOT) + "_" + m + "x" + k + "x" + n, device, "GFLOP/s", 2.0 * m * k * n / (ms * 1e-3) / 1e9, ms, "flops = 2*M*K*N");
+        }
+    }
+
+    static void decodeAttention(ComputeDevice dev, Arena arena, String device, int b, int h, int kvh, int len, int d) {
         GraphBuilder g = new GraphBuilder(name -> null);
         Tensor q = g.input("q", DType.F32, b, h * d), k = g.input("k", DType.F32, b, kvh * d), v = g.input("v", DType.F32, b, kvh * d);
         Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
@@ -136,25 +193,25 @@ public final class KernelRoofline {
             ex.run(in, kv);
             double ms = medianMs(dev, () -> launchNodes(ex, kv));
             double bytes = 2.0 * b * len * kvh * d * Float.BYTES;
-            emit("decode_attention_f32kv_b64_h32_kv8_l4096_d128", device, "GB/s", bytes / (ms * 1e-3) / 1e9, ms, "K+V F32 bytes read once");
+            emit("decode_attention_f32kv_b" + b + "_h" + h + "_kv" + kvh + "_l" + len + "_d" + d, device, "GB/s", bytes / (ms * 1e-3) / 1e9, ms, "K+V F32 bytes read once");
         }
     }
 
-    static void prefillAttention(ComputeDevice dev, Arena arena, String device) {
-        int b = 4, h = 32, s = 4096, d = 128;
+    static void prefillAttention(ComputeDevice dev, Arena arena, String device, int b, int h, int kvh, int s, int d) {
         GraphBuilder g = new GraphBuilder(name -> null);
-        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, h * d), v = g.input("v", DType.F32, b * s, h * d);
+        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, kvh * d), v = g.input("v", DType.F32, b * s, kvh * d);
         Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
-        AttentionSpec spec = new AttentionSpec(b, s, h, h, d, (float) (1 / Math.sqrt(d)), true, -1);
+        AttentionSpec spec = new AttentionSpec(b, s, h, kvh, d, (float) (1 / Math.sqrt(d)), true, -1);
         g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
         Graph graph = g.build();
-        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, h * d),
-                "v", randomF32(arena, 8, b * s, h * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
+        Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, kvh * d),
+                "v", randomF32(arena, 8, b * s, kvh * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
             double ms = medianMs(dev, () -> launchNodes(ex, null));
             double flops = 4.0 * b * h * (double) s * s * d / 2;
-            emit("prefill_attention_f32_causal_b4_h32_s4096_d128", device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
+            String name = "prefill_attention_f32_causal_b" + b + "_h" + h + (kvh == h ? "" : "_kv" + kvh) + "_s" + s + "_d" + d;
+            emit(name, device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
         }
     }
 

@@ -1,22 +1,43 @@
 // Launch plans of every op on OpenCL (exhaustive over the closed op set). Each tensor is passed
-// as (buffer, element offset, row stride); weights are F32 on the device (converted at upload).
-// Matmul ladder: m ≤ GEMV_MAX_ROWS → gemv (one work-group per output column, every row shares
-// the weight row); larger m → 16×16 tiled matmul through local memory. A matmul's fused parts
-// (prenorm, gate, rotary, residual) run as the separate kernels they stand for, through scratch buffers.
+// as (buffer, element offset, row stride); a tensor a kernel may read as a weight (matmul W and
+// biases, norm weights, embedding tables, RoPE frequencies) also passes its dtype code (wt()):
+// weights stay F32, F16 or BF16 on the device and kernels widen them on load.
+// Matmul ladder (product()): m ≤ GEMV_MAX_ROWS → GEMV (decode); larger m → register-blocked
+// tiled GEMM (prefill). A matmul's fused parts (prenorm, gate, rotary, residual) run as the
+// separate kernels they stand for, through scratch buffers.
 package dev.strata.opencl;
 
 import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.ops.*;
+import dev.strata.engine.tensor.DType;
 import java.util.ArrayList;
 import java.util.List;
 
 final class ClLaunchPlans {
     static final int GEMV_MAX_ROWS = 8;
+    /**
+     * (query row, query head) pairs per attention work-group (attention.cl's ATT_GH): the heads of
+     * one KV group (or a chunk of a larger one) times as many consecutive rows as fit.
+     */
+    static final int ATT_PAIRS = 8;
 
-    /** A tensor as kernels see it. */
-    record ClTensor(long mem, int off, int rows, int cols, int stride) {
+    /** A tensor as kernels see it: buffer, element offset, shape, row stride (elements) and dtype. */
+    record ClTensor(long mem, int off, int rows, int cols, int stride, DType dtype) {
         ClCall.Mem buf() { return new ClCall.Mem(mem); }
+
+        /** The kernels' weight dtype code (WT_F32 0, WT_F16 1, WT_BF16 2 in strata_common.cl). */
+        int wt() {
+            return switch (dtype) {
+                case F32 -> 0;
+                case F16 -> 1;
+                case BF16 -> 2;
+                default -> throw new IllegalArgumentException("OpenCL kernels read weights as F32, F16 or BF16; got a " + dtype + " tensor [" + rows + ", " + cols + "]");
+            };
+        }
+
+        /** A scratch F32 tensor of rows × cols at the start of buffer mem. */
+        static ClTensor f32(long mem, int rows, int cols) { return new ClTensor(mem, 0, rows, cols, cols, DType.F32); }
     }
 
     /** What a plan needs from the device. */
@@ -54,7 +75,7 @@ final class ClLaunchPlans {
         return switch (op) {
             case Embedding e -> {
                 ClTensor t = c.tensor(e.table()), ids = c.tensor(e.ids());
-                yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.off(), t.stride(), ids.buf(), ids.off(),
+                yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.wt(), t.off(), t.stride(), ids.buf(), ids.off(),
                         out.buf(), out.off(), out.stride(), out.cols()));
             }
             case MatMul mm -> matmul(mm, c, out);
@@ -62,8 +83,8 @@ final class ClLaunchPlans {
             case LayerNorm n -> {
                 ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
                 ClTensor b = n.bias() == null ? null : c.tensor(n.bias());
-                yield List.of(ClCall.of("layer_norm", "layer_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
-                        b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.off(), b == null ? 0 : 1,
+                yield List.of(ClCall.of("layer_norm", "layer_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(),
+                        b == null ? new ClCall.Mem(c.dummy()) : b.buf(), b == null ? 0 : b.wt(), b == null ? 0 : b.off(), b == null ? 0 : 1,
                         out.buf(), out.off(), out.stride(), x.cols(), n.eps()));
             }
             case Rope r -> List.of(rope(c.tensor(r.x()), c.tensor(r.positions()), c.tensor(r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out));
@@ -95,7 +116,7 @@ final class ClLaunchPlans {
         ClTensor x = c.tensor(mm.x());
         List<ClCall> plan = new ArrayList<>();
         if (mm.prenorm() != null) {
-            ClTensor normed = new ClTensor(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), 0, x.rows(), x.cols(), x.cols());
+            ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
             plan.add(rmsNorm(x, c.tensor(mm.prenorm().weight()), mm.prenorm().eps(), normed));
             x = normed;
         }
@@ -104,8 +125,8 @@ final class ClLaunchPlans {
             if (mm.activation() != null) plan.add(activate(out, mm.activation(), out));
         } else {
             long bytes = 4L * out.rows() * out.cols();
-            ClTensor gate = new ClTensor(c.scratch("matmul_gate", bytes), 0, out.rows(), out.cols(), out.cols());
-            ClTensor up = new ClTensor(c.scratch("matmul_up", bytes), 0, out.rows(), out.cols(), out.cols());
+            ClTensor gate = ClTensor.f32(c.scratch("matmul_gate", bytes), out.rows(), out.cols());
+            ClTensor up = ClTensor.f32(c.scratch("matmul_up", bytes), out.rows(), out.cols());
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, gate));
             plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
             plan.add(gated(gate, up, mm.gate().act(), out));
@@ -119,14 +140,14 @@ final class ClLaunchPlans {
     }
 
     private static ClCall rmsNorm(ClTensor x, ClTensor w, float eps, ClTensor out) {
-        return ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.off(),
+        return ClCall.of("rms_norm", "rms_norm", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(),
                 out.buf(), out.off(), out.stride(), x.cols(), eps);
     }
 
     /** RoPE of x's rows into out (which may alias x). */
     private static ClCall rope(ClTensor x, ClTensor pos, ClTensor inv, int heads, int headDim, int rotaryDims, ClTensor out) {
         return ClCall.of("rope", "rope", g(x.rows() * 64L), g(64), x.buf(), x.off(), x.stride(), pos.buf(), pos.off(),
-                inv.buf(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
+                inv.buf(), inv.wt(), inv.off(), out.buf(), out.off(), out.stride(), heads, headDim, rotaryDims);
     }
 
     /** out = act(x), elementwise; out may alias x. */
@@ -147,20 +168,34 @@ final class ClLaunchPlans {
                 out.buf(), out.off(), out.stride(), x.rows(), x.cols());
     }
 
-    /** out = x·W (+ bias): gemv for m ≤ GEMV_MAX_ROWS, else the tiled kernel. */
+    /**
+     * out = x·W (+ bias). Ladder:
+     * 1. m ≤ GEMV_MAX_ROWS → GEMV (decode): W is read once for all rows; OUT_IN with 4-wide loads
+     *    where W's offset and stride allow them, IN_OUT coalesced along n. PoCL, 2048², m = 1:
+     *    7.0 ms vs 14.5 ms for the one-column-per-work-group gemv it replaced (bench/RESULTS.md).
+     * 2. else → 64×64 register-blocked tiled GEMM (prefill). PoCL, 128×2048×2048: 157 ms vs
+     *    283 ms for the 16×16 one-output-per-work-item kernel it replaced. GPU figures not yet measured.
+     */
     private static ClCall product(ClTensor x, ClTensor w, Tensor biasTensor, WeightLayout layout, Context c, ClTensor out) {
         ClTensor b = biasTensor == null ? null : c.tensor(biasTensor);
-        int m = x.rows(), n = out.cols(), k = x.cols(), outIn = layout == WeightLayout.OUT_IN ? 1 : 0;
+        int m = x.rows(), n = out.cols(), k = x.cols();
         ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
-        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1;
+        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1, bWt = b == null ? 0 : b.wt();
         if (m > GEMV_MAX_ROWS) {
-            long gx = (n + 15L) / 16 * 16, gy = (m + 15L) / 16 * 16;
-            return ClCall.of("matmul", "matmul_tiled", g(gx, gy), g(16, 16), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                    bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+            return ClCall.of("matmul", "matmul_tiled", g(roundUp(n, 64) / 4, roundUp(m, 64) / 4), g(16, 16), x.buf(), x.off(), x.stride(),
+                    w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k,
+                    layout == WeightLayout.OUT_IN ? 1 : 0);
         }
-        return ClCall.of("matmul", "gemv", g(n * 64L), g(64), x.buf(), x.off(), x.stride(), w.buf(), w.off(), w.stride(),
-                bias, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k, outIn);
+        if (layout == WeightLayout.OUT_IN) {
+            int vec4 = w.off() % 4 == 0 && w.stride() % 4 == 0 ? 1 : 0;
+            return ClCall.of("matmul", "gemv_out_in", g(roundUp(n, 4) * 64), g(256), x.buf(), x.off(), x.stride(),
+                    w.buf(), w.wt(), w.off(), w.stride(), vec4, bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
+        }
+        return ClCall.of("matmul", "gemv_in_out", g(roundUp(n, 64), 4), g(64, 4), x.buf(), x.off(), x.stride(),
+                w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
     }
+
+    private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
 
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {
         AttentionSpec s = a.spec();
@@ -177,14 +212,17 @@ final class ClLaunchPlans {
             plan.add(ClCall.of("attention", "kv_append", g((long) s.batch() * s.seqLen() * 64), g(64), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
                     past.buf(), past.off(), slots.buf(), slots.off(), new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.kvHeads() * s.headDim(), s.seqLen()));
         }
-        plan.add(ClCall.of("attention", "attention", g((long) s.batch() * s.seqLen() * 64, s.heads()), g(64, 1),
+        // Pairs per work-group: hpg heads of one KV group × rpg rows (attention.cl's header).
+        int hpg = Math.min(ATT_PAIRS, s.groupSize()), rpg = Math.min(ATT_PAIRS / hpg, s.seqLen());
+        long chunks = (s.groupSize() + hpg - 1) / hpg, blocks = (s.seqLen() + rpg - 1) / rpg;
+        plan.add(ClCall.of("attention", "attention", g(s.batch() * blocks * 64, s.kvHeads() * chunks), g(64, 1),
                 q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
                 capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
                 mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),
                 mask == null ? 0 : mask.cols(), mask == null ? 0 : 1,
                 bias == null ? new ClCall.Mem(c.dummy()) : bias.buf(), bias == null ? 0 : bias.off(), bias == null ? 0 : bias.stride(),
                 a.biasKeyCols(), bias == null ? 0 : 1, out.buf(), out.off(), out.stride(),
-                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
+                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0, hpg, rpg));
         return plan;
     }
 }

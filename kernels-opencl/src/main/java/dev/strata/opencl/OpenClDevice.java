@@ -1,7 +1,8 @@
 // One OpenCL device through LWJGL: context, an in-order profiling queue, the .cl programs built
 // for this device when it opens (the build log is in the exception when one fails), cl_mem
-// buffers, weights uploaded once (BF16/F16 converted to F32 at upload), kernel launches from
-// launch plans. Every cl* status goes through ClCheck.
+// buffers, weights uploaded once as stored (F32, F16 or BF16: 16-bit weights stay 16-bit and
+// kernels widen them on load), kernel launches from launch plans. Every cl* status goes through
+// ClCheck.
 package dev.strata.opencl;
 
 import dev.strata.engine.backend.BackendException;
@@ -14,14 +15,13 @@ import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -37,7 +37,8 @@ import org.lwjgl.system.MemoryStack;
 public final class OpenClDevice implements ComputeDevice {
     static final List<String> PROGRAMS = List.of("embedding", "matmul", "rms_norm", "layer_norm", "rope", "attention", "softmax",
             "activate", "gated_activate", "add", "scale", "argmax");
-    private static final long CONVERT_CHUNK = 1L << 24;
+    /** Largest host → device copy per clEnqueueWriteBuffer (a ByteBuffer addresses < 2 GiB). */
+    private static final long COPY_CHUNK = 1L << 30;
     private static final String COMMON = "strata_common";
 
     private final ClPlatforms.ClDeviceInfo info;
@@ -47,6 +48,8 @@ public final class OpenClDevice implements ComputeDevice {
     private final Map<String, Long> programs = new HashMap<>();
     private final Map<String, Long> kernels = new HashMap<>();
     private final ClBuffer dummy;
+    /** CL_DEVICE_LOCAL_MEM_SIZE: what one work-group's __local arrays may use. */
+    private final long localMemory;
     /** Intermediates of fused ops (prenormed rows, gate/up products), by purpose; grown on demand. */
     private final Map<String, ClBuffer> scratch = new HashMap<>();
 
@@ -62,6 +65,7 @@ public final class OpenClDevice implements ComputeDevice {
             check.check(err.get(0), "clCreateCommandQueue");
         }
         for (String p : PROGRAMS) programs.put(p, build(p));
+        localMemory = ClPlatforms.deviceLong(info.device(), CL10.CL_DEVICE_LOCAL_MEM_SIZE);
         dummy = allocate(256, "dummy argument");
     }
 
@@ -129,8 +133,32 @@ public final class OpenClDevice implements ComputeDevice {
     public Support supports(Op op) {
         return switch (op) {
             case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
+            case Attention a -> fitsLocalMemory("attention", "attention");
+            case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_in_out", "matmul_tiled");
             default -> Support.YES;
         };
+    }
+
+    /** Whether the built kernels' local memory (CL_KERNEL_LOCAL_MEM_SIZE) fits the device's. */
+    private Support fitsLocalMemory(String program, String... names) {
+        for (String name : names) {
+            Support s = localMemory(name, kernelLong(name, kernel(program, name), CL10.CL_KERNEL_LOCAL_MEM_SIZE), localMemory, info.name());
+            if (!s.supported()) return s;
+        }
+        return Support.YES;
+    }
+
+    static Support localMemory(String kernel, long needed, long available, String device) {
+        return needed <= available ? Support.YES
+                : Support.no("OpenCL kernel " + kernel + " needs " + needed + " bytes of local memory; " + device + " has " + available + " (CL_DEVICE_LOCAL_MEM_SIZE)");
+    }
+
+    private long kernelLong(String name, long kernel, int param) {
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            LongBuffer v = stack.mallocLong(1);
+            check.check(CL10.clGetKernelWorkGroupInfo(kernel, info.device(), param, v, null), "clGetKernelWorkGroupInfo", name);
+            return v.get(0);
+        }
     }
 
     public ClBuffer allocate(long bytes, String purpose) {
@@ -142,34 +170,25 @@ public final class OpenClDevice implements ComputeDevice {
         }
     }
 
-    /** Weights become F32 on the device: BF16/F16 are widened once here, in chunks. */
+    /**
+     * Weights stay as stored (F32, F16 or BF16; kernels widen 16-bit weights on load), written
+     * straight from the mapped host segment with no staging copy.
+     */
     public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) {
-        if (dtype == DType.F32) {
-            ClBuffer b = allocate(host.byteSize(), "weight " + name);
-            write(b, 0, host);
-            synchronize();
-            return b;
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new BackendException("weight " + name + " has dtype " + dtype + "; the OpenCL backend stores F32, F16 or BF16 weights");
         }
-        long elements = host.byteSize() / 2;
-        ClBuffer b = allocate(elements * 4, "weight " + name + " (" + dtype + " widened to F32)");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment tmp = arena.allocate(Math.min(elements, CONVERT_CHUNK) * 4, 64);
-            for (long from = 0; from < elements; from += CONVERT_CHUNK) {
-                long n = Math.min(CONVERT_CHUNK, elements - from);
-                for (long i = 0; i < n; i++) {
-                    short s = host.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, from + i);
-                    float f = dtype == DType.BF16 ? Float.intBitsToFloat(s << 16) : Float.float16ToFloat(s);
-                    tmp.setAtIndex(ValueLayout.JAVA_FLOAT, i, f);
-                }
-                write(b, from * 4, tmp.asSlice(0, n * 4));
-                synchronize();
-            }
-        }
+        ClBuffer b = allocate(host.byteSize(), "weight " + name + " (" + dtype + ")");
+        write(b, 0, host);
+        synchronize();
         return b;
     }
 
     public void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src) {
-        check.check(CL10.clEnqueueWriteBuffer(queue, ((ClBuffer) dst).mem(), false, dstByteOffset, src.asByteBuffer(), null, null), "clEnqueueWriteBuffer");
+        for (long off = 0; off < src.byteSize(); off += COPY_CHUNK) {
+            MemorySegment part = src.asSlice(off, Math.min(COPY_CHUNK, src.byteSize() - off));
+            check.check(CL10.clEnqueueWriteBuffer(queue, ((ClBuffer) dst).mem(), false, dstByteOffset + off, part.asByteBuffer(), null, null), "clEnqueueWriteBuffer");
+        }
     }
 
     public void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
@@ -179,6 +198,9 @@ public final class OpenClDevice implements ComputeDevice {
     public void launch(Op op, Bindings b) {
         for (ClCall call : ClLaunchPlans.plan(op, new Context(b), tensor(b.out()))) enqueue(call);
     }
+
+    /** Enqueues a launch plan built outside launch() (kernel tests place tensors at chosen offsets). */
+    void enqueue(List<ClCall> plan) { plan.forEach(this::enqueue); }
 
     private void enqueue(ClCall call) {
         long k = kernel(call.program(), call.kernel());
@@ -206,9 +228,9 @@ public final class OpenClDevice implements ComputeDevice {
         }
     }
 
-    /** Element offset and stride of a view (weights, widened to F32 at upload, start at offset 0). */
+    /** Element offset, stride and dtype of a view (weights, stored as uploaded, start at offset 0). */
     static ClLaunchPlans.ClTensor tensor(BufferView v) {
-        return new ClLaunchPlans.ClTensor(((ClBuffer) v.buffer()).mem(), Math.toIntExact(v.offset()), v.rows(), v.cols(), v.rowStride());
+        return new ClLaunchPlans.ClTensor(((ClBuffer) v.buffer()).mem(), Math.toIntExact(v.offset()), v.rows(), v.cols(), v.rowStride(), v.dtype());
     }
 
     private final class Context implements ClLaunchPlans.Context {

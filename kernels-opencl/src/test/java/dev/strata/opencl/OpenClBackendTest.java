@@ -1,8 +1,11 @@
 // The OpenCL backend on this machine (PoCL in CI): lists devices or says why not, opens the
 // default device (building every .cl program for it), rejects an unknown device by name, reports
-// a kernel that does not compile with the driver's build log, and times work with profiling events.
+// a kernel that does not compile with the driver's build log, times work with profiling events,
+// keeps F16/BF16 weights 16-bit on the device (buffer size and bytes read back), and checks the
+// attention and matmul kernels' local memory against the device's.
 package dev.strata.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,8 +16,15 @@ import dev.strata.engine.backend.BackendException;
 import dev.strata.engine.backend.BackendOptions;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.backend.Support;
+import dev.strata.engine.graph.GraphBuilder;
+import dev.strata.engine.graph.Node;
+import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.ops.WeightLayout;
+import dev.strata.engine.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
 class OpenClBackendTest {
@@ -77,6 +87,47 @@ class OpenClBackendTest {
             assertTrue(device > 0, "device time " + device + " ns");
             assertTrue(device <= wall, "device time " + device + " ns exceeds the wall clock around it, " + wall + " ns");
             buf.close();
+        }
+    }
+
+    @Test
+    void sixteenBitWeightsAreStoredAsTheyAreOnTheDevice() {
+        OpenClBackend b = new OpenClBackend();
+        assumeTrue(b.availability().available(), "no OpenCL here: " + b.availability());
+        try (ComputeDevice d = b.open(BackendOptions.defaults()); Arena arena = Arena.ofConfined()) {
+            int elements = 1001;
+            for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                MemorySegment host = arena.allocate(dtype.bytesFor(elements), 64);
+                for (long i = 0; i < host.byteSize(); i++) host.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37 + 11));
+                try (DeviceBuffer w = d.uploadWeight("w." + dtype, dtype, host)) {
+                    assertEquals(dtype.bytesFor(elements), w.byteSize(), dtype + " weight bytes on the device");
+                    MemorySegment back = arena.allocate(host.byteSize(), 64);
+                    d.read(w, 0, back);
+                    assertEquals(-1, back.mismatch(host), dtype + " weight bytes read back differ from the checkpoint's");
+                }
+            }
+            MemorySegment ints = arena.allocate(16, 64);
+            BackendException e = assertThrows(BackendException.class, () -> d.uploadWeight("w.i32", DType.I32, ints));
+            assertTrue(e.getMessage().contains("w.i32") && e.getMessage().contains("I32"), e.getMessage());
+        }
+    }
+
+    @Test
+    void kernelLocalMemoryIsCheckedAgainstTheDevice() {
+        Support tooBig = OpenClDevice.localMemory("attention", 40000, 32768, "Some GPU");
+        assertFalse(tooBig.supported());
+        assertTrue(tooBig.reasons().getFirst().contains("attention needs 40000 bytes of local memory; Some GPU has 32768"), tooBig.reasons().toString());
+        assertTrue(OpenClDevice.localMemory("attention", 32768, 32768, "Some GPU").supported());
+
+        OpenClBackend b = new OpenClBackend();
+        assumeTrue(b.availability().available(), "no OpenCL here: " + b.availability());
+        GraphBuilder g = new GraphBuilder(name -> null);
+        AttentionSpec spec = new AttentionSpec(1, 3, 8, 2, 256, 0.0625f, true, -1);
+        g.attention(g.input("q", DType.F32, 3, 8 * 256), g.input("k", DType.F32, 3, 2 * 256), g.input("v", DType.F32, 3, 2 * 256),
+                g.input("past", DType.I32, 1, 1), g.input("slots", DType.I32, 1, 1), null, spec, "o");
+        g.matmul(g.input("x", DType.F32, 3, 4), g.input("w", DType.F32, 5, 4), null, WeightLayout.OUT_IN, "y");
+        try (ComputeDevice d = b.open(BackendOptions.defaults())) {
+            for (Node n : g.build().nodes()) assertTrue(d.supports(n.op()).supported(), n.op().kind() + ": " + d.supports(n.op()).reasons());
         }
     }
 }

@@ -6,21 +6,34 @@
 //   of k and v to cache row slots[b] * capacity + past[b] + i. The host validates slots and
 //   positions (the CPU reference throws); here an out-of-range row is skipped, never written.
 //
-// attention: launch local (64, 1), global (batch*seqLen*64, heads). Work-group (r, h) with
-//   r = b * seqLen + i computes query row r, head h, reading KV head h / (heads / kvHeads) (GQA).
+// attention: launch local (64, 1), global (batch * blocks * 64, kvHeads * chunks). A work-group
+//   serves up to ATT_GH (query row, query head) pairs that share one KV head: hpg query heads of
+//   KV head kvh's group (hpg = min(ATT_GH, group), group = heads / kvHeads, chunks =
+//   ceil(group / hpg)) times rpg consecutive query rows of one sequence (rpg = min(ATT_GH / hpg,
+//   seqLen), blocks = ceil(seqLen / rpg)). Work-group (b * blocks + blk, kvh * chunks + c) has
+//   pair p = qi * hpg + hh for query row i = blk * rpg + qi and head h = kvh * group + c * hpg + hh
+//   (a pair past seqLen or the group is idle). Each K and V element is loaded once per work-group:
+//   once per KV group and rpg rows when group <= ATT_GH (MHA prefill: 8 rows per load, GQA-8: 1).
 //   Keys: cached -> cache rows slots[b] * capacity + j for j < past[b] + seqLen (kv_append already
-//   ran), query position past[b] + i; uncached -> k/v rows b * seqLen + j for j < seqLen, query
-//   position i. Causal: key j visible iff j <= query position.
-//   score_j = scale * (q . k_j) + (hasMask && j < maskCols ? mask[maskOff + b*maskStride + j] : 0).
-//   Keys are processed in tiles of 64: K sub-tiles go through local memory with coalesced loads,
-//   each work-item computes one score, the running max / sum are updated (online softmax, no score
-//   row is ever materialised), then work-items over headDim accumulate p * V (4 accumulators each,
-//   headDim <= 256, coalesced V reads). A row with no finite score writes zeros.
+//   ran), query position past[b] + i; uncached -> k/v rows b * kvLen + j for j < kvLen, query
+//   position i. Causal: key j visible iff j <= query position. For query row r = b * seqLen + i:
+//   score_hj = scale * (q_h . k_j) + (hasMask && j < maskCols ? mask[maskOff + b*maskStride + j] : 0)
+//              + (hasBias && j < biasKeyCols ? bias[biasOff + (r*biasKeyCols + j)*biasStride + h] : 0).
+//   Keys are processed in tiles of 64 up to the last pair's causal limit: K sub-tiles of
+//   ATT_KCHUNK dims go through local memory with coalesced loads, work-item t computes key t's
+//   score for every pair (the pairs' q vectors sit in local memory; a key past a pair's own limit
+//   scores -inf), running max / sum per pair are updated (online softmax, no score row is ever
+//   materialised; the max and sum reductions of all pairs share one tree), then work-items over
+//   headDim read each V row once, coalesced, and accumulate p * V for every pair (4 dims per
+//   work-item, headDim <= 256). A pair with no finite score writes zeros.
+//   Local memory: about 16.5 KB (qs, ks, ps, red below); OpenClDevice.supports checks the built
+//   kernel's CL_KERNEL_LOCAL_MEM_SIZE against the device's CL_DEVICE_LOCAL_MEM_SIZE.
 
 #define ATT_WG 64           // keys per tile == work-items per group (required)
 #define ATT_MAX_HD 256
 #define ATT_ACC (ATT_MAX_HD / ATT_WG)
 #define ATT_KCHUNK 16       // head dims staged per K sub-tile
+#define ATT_GH 8            // (query row, query head) pairs per work-group
 
 __kernel void kv_append(__global const float* k, int kOff, int kStride,
                         __global const float* v, int vOff, int vStride,
@@ -42,56 +55,46 @@ __kernel void kv_append(__global const float* k, int kOff, int kStride,
     }
 }
 
-static float att_reduce_max(__local float* red, float v, int lid) {
-    red[lid] = v;
+// red[p][0] = max (sum when !isMax) over the work-group of red[p][lid], for all pairs p at once.
+static void att_reduce(__local float (*red)[ATT_WG], int lid, int isMax) {
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = ATT_WG / 2; s > 0; s >>= 1) {
-        if (lid < s) red[lid] = fmax(red[lid], red[lid + s]);
+        if (lid < s)
+            for (int hh = 0; hh < ATT_GH; hh++)
+                red[hh][lid] = isMax ? fmax(red[hh][lid], red[hh][lid + s]) : red[hh][lid] + red[hh][lid + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    const float res = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return res;
 }
 
-static float att_reduce_sum(__local float* red, float v, int lid) {
-    red[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = ATT_WG / 2; s > 0; s >>= 1) {
-        if (lid < s) red[lid] += red[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float res = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return res;
-}
-
-__kernel void attention(__global const float* q, int qOff, int qStride,
-                        __global const float* k, int kOff, int kStride,
-                        __global const float* v, int vOff, int vStride,
-                        __global const float* kc, __global const float* vc,
-                        int capacity, int cached,
-                        __global const int* past, int pastOff,
-                        __global const int* slots, int slotsOff,
-                        __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
-                        __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
-                        __global float* out, int oOff, int oStride,
-                        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
-    __local float qs[ATT_MAX_HD];
+__kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1)))
+void attention(__global const float* q, int qOff, int qStride,
+               __global const float* k, int kOff, int kStride,
+               __global const float* v, int vOff, int vStride,
+               __global const float* kc, __global const float* vc,
+               int capacity, int cached,
+               __global const int* past, int pastOff,
+               __global const int* slots, int slotsOff,
+               __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
+               __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
+               __global float* out, int oOff, int oStride,
+               int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal, int hpg, int rpg) {
+    __local float qs[ATT_GH][ATT_MAX_HD];
     __local float ks[ATT_WG][ATT_KCHUNK + 1];
-    __local float ps[ATT_WG];
-    __local float red[ATT_WG];
+    __local float ps[ATT_GH][ATT_WG];
+    __local float red[ATT_GH][ATT_WG];
 
-    const int r = get_group_id(0), h = get_group_id(1);
     const int lid = get_local_id(0);
-    const int b = r / seqLen, i = r % seqLen;
-    const int kvh = h / (heads / kvHeads);
+    const int blocks = (seqLen + rpg - 1) / rpg;
+    const int b = get_group_id(0) / blocks, i0 = get_group_id(0) % blocks * rpg;
+    const int group = heads / kvHeads, chunks = (group + hpg - 1) / hpg;
+    const int kvh = get_group_id(1) / chunks, c = get_group_id(1) % chunks;
+    const int hBase = kvh * group + c * hpg;
 
-    // Where the keys/values of sequence b live.
+    // Where the keys/values of sequence b live; query row i sits at position pos0 + i.
     __global const float* kBase;
     __global const float* vBase;
     long kRow, vRow;
-    int len, qpos;
+    int len, pos0;
     if (cached) {
         const int width = kvHeads * headDim;
         const long row0 = (long) slots[slotsOff + b] * capacity * width;
@@ -99,32 +102,52 @@ __kernel void attention(__global const float* q, int qOff, int qStride,
         vBase = vc + row0;
         kRow = width;
         vRow = width;
-        qpos = past[pastOff + b] + i;
-        len = past[pastOff + b] + seqLen;
+        pos0 = past[pastOff + b];
+        len = pos0 + seqLen;
     } else {
         kBase = k + kOff + (long) b * kvLen * kStride;
         vBase = v + vOff + (long) b * kvLen * vStride;
         kRow = kStride;
         vRow = vStride;
-        qpos = i;
+        pos0 = 0;
         len = kvLen;
     }
     kBase += (long) kvh * headDim;
     vBase += (long) kvh * headDim;
-    const int n = causal ? min(len, qpos + 1) : len;
 
-    __global const float* qr = q + qOff + (long) r * qStride + (long) h * headDim;
-    for (int d = lid; d < headDim; d += ATT_WG) qs[d] = qr[d];
+    // Pair p: query row b * seqLen + i0 + p / hpg, head hBase + p % hpg; keys j < lim[p] visible.
+    int row[ATT_GH], head[ATT_GH], lim[ATT_GH];
+    int nMax = 0;
+    for (int p = 0; p < ATT_GH; p++) {
+        const int i = i0 + p / hpg, hh = p % hpg;
+        const bool live = p < rpg * hpg && i < seqLen && c * hpg + hh < group;
+        row[p] = b * seqLen + i;
+        head[p] = hBase + hh;
+        lim[p] = live ? (causal ? min(len, pos0 + i + 1) : len) : 0;
+        nMax = max(nMax, lim[p]);
+    }
+
+    for (int e = lid; e < ATT_GH * headDim; e += ATT_WG) {
+        const int p = e / headDim, d = e % headDim;
+        const int i = i0 + p / hpg, hh = p % hpg;
+        const bool live = p < rpg * hpg && i < seqLen && c * hpg + hh < group;
+        qs[p][d] = live ? q[qOff + (long) (b * seqLen + i) * qStride + (long) (hBase + hh) * headDim + d] : 0.0f;
+    }
     barrier(CLK_LOCAL_MEM_FENCE);
 
-    float acc[ATT_ACC];
-    for (int a = 0; a < ATT_ACC; a++) acc[a] = 0.0f;
-    float mRun = -INFINITY, lRun = 0.0f;
+    float acc[ATT_GH][ATT_ACC];
+    float mRun[ATT_GH], lRun[ATT_GH];
+    for (int p = 0; p < ATT_GH; p++) {
+        for (int a = 0; a < ATT_ACC; a++) acc[p][a] = 0.0f;
+        mRun[p] = -INFINITY;
+        lRun[p] = 0.0f;
+    }
 
-    for (int j0 = 0; j0 < n; j0 += ATT_WG) {
-        const int tileN = min(ATT_WG, n - j0);
-        // Scores: work-item t owns key j0 + t; K staged in ATT_KCHUNK-dim slices, coalesced.
-        float dot = 0.0f;
+    for (int j0 = 0; j0 < nMax; j0 += ATT_WG) {
+        const int tileN = min(ATT_WG, nMax - j0);
+        // Scores: work-item t owns key j0 + t for every pair; K staged in ATT_KCHUNK-dim slices.
+        float dot[ATT_GH];
+        for (int p = 0; p < ATT_GH; p++) dot[p] = 0.0f;
         for (int d0 = 0; d0 < headDim; d0 += ATT_KCHUNK) {
             for (int e = lid; e < ATT_WG * ATT_KCHUNK; e += ATT_WG) {
                 const int key = e / ATT_KCHUNK, dd = e % ATT_KCHUNK;
@@ -132,41 +155,66 @@ __kernel void attention(__global const float* q, int qOff, int qStride,
             }
             barrier(CLK_LOCAL_MEM_FENCE);
             const int dEnd = min(ATT_KCHUNK, headDim - d0);
-            for (int dd = 0; dd < dEnd; dd++) dot += qs[d0 + dd] * ks[lid][dd];
+            for (int dd = 0; dd < dEnd; dd++) {
+                const float kv = ks[lid][dd];
+                for (int p = 0; p < ATT_GH; p++) dot[p] += qs[p][d0 + dd] * kv;
+            }
             barrier(CLK_LOCAL_MEM_FENCE);
         }
-        float s = -INFINITY;
-        if (lid < tileN) {
-            const int j = j0 + lid;
-            s = dot * scale;
-            if (hasMask && j < maskCols) s += mask[maskOff + (long) b * maskStride + j];
-            if (hasBias && j < biasKeyCols) s += bias[biasOff + ((long) r * biasKeyCols + j) * biasStride + h];
+        const int j = j0 + lid;
+        float extra = 0.0f;
+        if (lid < tileN && hasMask && j < maskCols) extra = mask[maskOff + (long) b * maskStride + j];
+        float sc[ATT_GH];
+        for (int p = 0; p < ATT_GH; p++) {
+            float s = -INFINITY;
+            if (j < lim[p]) {
+                s = dot[p] * scale + extra;
+                if (hasBias && j < biasKeyCols) s += bias[biasOff + ((long) row[p] * biasKeyCols + j) * biasStride + head[p]];
+            }
+            sc[p] = s;
+            red[p][lid] = s;
         }
-        const float mNew = fmax(mRun, att_reduce_max(red, s, lid));
-        if (mNew == -INFINITY) continue; // nothing finite yet: uniform across the group
-        const float p = (s == -INFINITY) ? 0.0f : exp(s - mNew);
-        const float corr = (mRun == -INFINITY) ? 0.0f : exp(mRun - mNew);
-        ps[lid] = p;
-        const float tileSum = att_reduce_sum(red, p, lid); // its barriers also publish ps
-        lRun = lRun * corr + tileSum;
-        mRun = mNew;
-        // Weighted V: work-item owns dims lid, lid+64, ...; V rows read coalesced.
-        for (int a = 0; a < ATT_ACC; a++) acc[a] *= corr;
+        att_reduce(red, lid, 1);
+        float corr[ATT_GH];
+        for (int p = 0; p < ATT_GH; p++) {
+            const float mNew = fmax(mRun[p], red[p][0]);
+            const float e = (sc[p] == -INFINITY) ? 0.0f : exp(sc[p] - mNew);
+            corr[p] = (mRun[p] == -INFINITY) ? 0.0f : exp(mRun[p] - mNew);
+            mRun[p] = mNew;
+            sc[p] = e;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE); // every work-item has read the maxima
+        for (int p = 0; p < ATT_GH; p++) {
+            ps[p][lid] = sc[p];
+            red[p][lid] = sc[p];
+        }
+        att_reduce(red, lid, 0); // its barriers also publish ps
+        for (int p = 0; p < ATT_GH; p++) {
+            lRun[p] = lRun[p] * corr[p] + red[p][0];
+            for (int a = 0; a < ATT_ACC; a++) acc[p][a] *= corr[p];
+        }
+        // Weighted V: work-item owns dims lid, lid+64, ...; each V row is read once for all pairs.
         for (int t = 0; t < tileN; t++) {
-            const float pt = ps[t];
-            if (pt == 0.0f) continue;
             __global const float* vr = vBase + (long) (j0 + t) * vRow;
+            float vv[ATT_ACC];
             for (int a = 0; a < ATT_ACC; a++) {
                 const int d = lid + a * ATT_WG;
-                if (d < headDim) acc[a] += pt * vr[d];
+                vv[a] = d < headDim ? vr[d] : 0.0f;
+            }
+            for (int p = 0; p < ATT_GH; p++) {
+                const float pt = ps[p][t];
+                for (int a = 0; a < ATT_ACC; a++) acc[p][a] += pt * vv[a];
             }
         }
-        barrier(CLK_LOCAL_MEM_FENCE); // ps is rewritten by the next tile
+        barrier(CLK_LOCAL_MEM_FENCE); // ps and red are rewritten by the next tile
     }
 
-    __global float* orow = out + oOff + (long) r * oStride + (long) h * headDim;
-    for (int a = 0; a < ATT_ACC; a++) {
-        const int d = lid + a * ATT_WG;
-        if (d < headDim) orow[d] = (lRun == 0.0f) ? 0.0f : acc[a] / lRun;
+    for (int p = 0; p < ATT_GH; p++) { // constant bound: acc stays in registers
+        if (lim[p] == 0) continue;
+        __global float* orow = out + oOff + (long) row[p] * oStride + (long) head[p] * headDim;
+        for (int a = 0; a < ATT_ACC; a++) {
+            const int d = lid + a * ATT_WG;
+            if (d < headDim) orow[d] = (lRun[p] == 0.0f) ? 0.0f : acc[p][a] / lRun[p];
+        }
     }
 }

@@ -1,14 +1,15 @@
 // Strata OpenCL kernel: LayerNorm over rows, out = (x - mean) / sqrt(var + eps) * w + b, two-pass
 // mean then variance (as the CPU reference); b is optional (hasBias 0: a dummy buffer is passed).
-// Statistics accumulate in double when the device has cl_khr_fp64, else float.
+// w and b are in their stored dtypes (wWt, bWt: F32, F16 or BF16, widened by load_w; see
+// strata_common.cl). Statistics accumulate in double when the device has cl_khr_fp64, else float.
 // Launch: local 256, global rows*256; work-group r normalises row r with local-memory tree
 // reductions (local size must be a power of two, at most 256).
 
 #define NORM_WG 256
 
 __kernel void layer_norm(__global const float* x, int xOff, int xStride,
-                         __global const float* w, int wOff,
-                         __global const float* b, int bOff, int hasBias,
+                         __global const void* w, int wWt, int wOff,
+                         __global const void* b, int bWt, int bOff, int hasBias,
                          __global float* out, int oOff, int oStride, int cols, float eps) {
     __local real red[NORM_WG];
     const int r = get_group_id(0);
@@ -28,8 +29,8 @@ __kernel void layer_norm(__global const float* x, int xOff, int xStride,
     const real inv = (real) 1 / sqrt(strata_block_sum(red, var, lid, ls) / (real) cols + (real) eps);
 
     for (int c = lid; c < cols; c += ls) {
-        real y = ((real) xr[c] - mean) * inv * (real) w[wOff + c];
-        if (hasBias) y += (real) b[bOff + c];
+        real y = ((real) xr[c] - mean) * inv * (real) load_w(w, wWt, wOff + c);
+        if (hasBias) y += (real) load_w(b, bWt, bOff + c);
         orow[c] = (float) y;
     }
 }

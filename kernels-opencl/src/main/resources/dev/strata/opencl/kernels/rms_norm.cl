@@ -1,4 +1,5 @@
 // Strata OpenCL kernel: RMSNorm over rows, out[r, c] = x[r, c] * w[c] / sqrt(mean(x[r, :]^2) + eps).
+// w is in its stored dtype (wWt: F32, F16 or BF16, widened by load_w; see strata_common.cl).
 // Statistics accumulate in double when the device has cl_khr_fp64 (as the CPU reference), else
 // float. Launch: local 256, global rows*256; work-group r normalises row r with a local-memory
 // tree reduction (local size must be a power of two, at most 256).
@@ -6,7 +7,7 @@
 #define NORM_WG 256
 
 __kernel void rms_norm(__global const float* x, int xOff, int xStride,
-                       __global const float* w, int wOff,
+                       __global const void* w, int wWt, int wOff,
                        __global float* out, int oOff, int oStride, int cols, float eps) {
     __local real red[NORM_WG];
     const int r = get_group_id(0);
@@ -20,5 +21,5 @@ __kernel void rms_norm(__global const float* x, int xOff, int xStride,
         ss += v * v;
     }
     const real inv = (real) 1 / sqrt(strata_block_sum(red, ss, lid, ls) / (real) cols + (real) eps);
-    for (int c = lid; c < cols; c += ls) orow[c] = (float) ((real) xr[c] * inv * (real) w[wOff + c]);
+    for (int c = lid; c < cols; c += ls) orow[c] = (float) ((real) xr[c] * inv * (real) load_w(w, wWt, wOff + c));
 }

@@ -1,6 +1,7 @@
 // Strata OpenCL kernel: rotary position embedding, rotate-half layout. For each head and pair
 // i < rotaryDims/2: (a, b) = (x[i], x[i + rotaryDims/2]) becomes (a cos - b sin, b cos + a sin) with angle
-// pos[r] * invFreq[i]; dims >= rotaryDims are copied. The angle and its sin/cos are computed in
+// pos[r] * invFreq[i] (invFreq in its stored dtype, invWt: F32, F16 or BF16; see
+// strata_common.cl); dims >= rotaryDims are copied. The angle and its sin/cos are computed in
 // double when the device has cl_khr_fp64 (as the CPU reference), else float; each is computed
 // once per (row, i) and shared by all heads. Safe in place (x == out): each pair is read and
 // written by the same work-item.
@@ -8,7 +9,7 @@
 
 __kernel void rope(__global const float* x, int xOff, int xStride,
                    __global const int* pos, int posOff,
-                   __global const float* invFreq, int invOff,
+                   __global const void* invFreq, int invWt, int invOff,
                    __global float* out, int oOff, int oStride,
                    int heads, int headDim, int rotaryDims) {
     const int r = get_group_id(0);
@@ -19,7 +20,7 @@ __kernel void rope(__global const float* x, int xOff, int xStride,
     __global float* orow = out + oOff + (long) r * oStride;
 
     for (int i = lid; i < halfRot; i += ls) {
-        const real a = p * (real) invFreq[invOff + i];
+        const real a = p * (real) load_w(invFreq, invWt, invOff + i);
         const real cs = cos(a), sn = sin(a);
         for (int h = 0; h < heads; h++) {
             const int base = h * headDim;

@@ -1,10 +1,11 @@
-// Conformance of fused attention on every backend and mode: MHA, GQA (4 and 8 query heads per
-// KV head) and MQA; head dims 8, 64 and 128; causal and not; additive padding masks with -inf,
-// 0 and finite entries; uncached (cacheLayer -1, keys are the k/v inputs) and cached over two
-// steps (prefill at past 0, then decode or a chunk at past = the prefill length, into layer 1 of
-// a KvCache, sequences in swapped slots), where the reference attends over the concatenated
-// keys of both steps; a ragged cached batch (sequences at different past lengths in one step);
-// seqLen 70 (past any 64-key tile); q/k/v as column views of one fused projection.
+// Conformance of fused attention on every backend and mode: MHA, GQA (2, 4 and 8 query heads per KV
+// head) and MQA (4, 8 and 12 query heads: more than one OpenCL work-group's 8); head dims 8, 64,
+// 128 and 256; causal and not; additive padding masks with -inf, 0 and finite entries; uncached
+// (cacheLayer -1, keys are the k/v inputs) and cached over two steps (prefill at past 0, then
+// decode or a chunk at past = the prefill length, into layer 1 of a KvCache, sequences in swapped
+// slots), where the reference attends over the concatenated keys of both steps; a ragged cached
+// batch (sequences at different past lengths in one step); seqLen 70 (past any 64-key tile); q/k/v
+// as column views of one fused projection.
 //
 // The reference is plain double math written here. Besides the contract limit, each result
 // must meet flash-attention's rule: NMSE at most ATTENTION_FA_FACTOR × that of a plain float
@@ -40,7 +41,8 @@ class AttentionConformanceTest {
             new Heads("gqa8", 16, 2, 128, 1, 13, 1),
             new Heads("mqa", 4, 1, 64, 3, 7, 3),
             new Heads("mqa-decode", 8, 1, 128, 2, 1, 1),
-            new Heads("long", 4, 2, 64, 1, 70, 2));
+            new Heads("long", 4, 2, 64, 1, 70, 2),
+            new Heads("mqa-wide", 12, 1, 256, 1, 9, 2));
 
     static final int PREFILL = 5, CACHE_LAYER = 1, CAPACITY = 16;
     static final int[] CACHE_SLOTS = {2, 0};

@@ -2,8 +2,9 @@
 // partial rotary (rotaryDims < headDim: the tail passes through), head dims 8 to 128, x
 // contiguous or a column view, positions far beyond an "original" context window (to 131071,
 // where an angle computed in float is off by ~1e-2 rad), with plain θ = 10000 frequencies and
-// with llama3-scaled ones from RopeFrequencies. The reference rotates in double here, using the
-// float frequencies the op receives.
+// with llama3-scaled ones from RopeFrequencies, and with frequencies read from the checkpoint as a
+// F32, F16 or BF16 weight (transformers casts the inv_freq buffer with the weights). The reference
+// rotates in double here, using the frequencies the op receives (as stored).
 package dev.strata.tests.ops;
 
 import dev.strata.engine.graph.Tensor;
@@ -91,6 +92,29 @@ class RopeConformanceTest {
             try (var s = h.open(device)) {
                 HostTensor out = s.run(g, Map.of("x", h.f32(rows, wide, x), "positions", h.i32(rows, 1, pos)), null);
                 Nmse.check(device + " rope " + geo + " " + freqs, OpHarness.values(out), expected, Nmse.limit(device, Nmse.ELEMENTWISE));
+            }
+        }
+    }
+
+    static Stream<Arguments> storedCases() { return OpHarness.cross(DeviceCase.all(), List.of(DType.F32, DType.F16, DType.BF16)); }
+
+    @ParameterizedTest(name = "{0} rope, inv_freq a {1} weight")
+    @MethodSource("storedCases")
+    void ropeWithStoredFrequencies(DeviceCase device, DType dtype) {
+        Geometry geo = new Geometry(4, 64, 32);
+        int rows = 5, cols = geo.heads() * geo.headDim();
+        float[] x = OpHarness.uniform(new SplittableRandom(52), rows * cols, -3, 3);
+        int[] pos = positions(rows);
+        try (OpHarness h = new OpHarness()) {
+            double[] stored = h.weight("rotary.inv_freq", dtype, new long[] {geo.rotaryDims() / 2}, invFreq(Freqs.THETA_10000, geo.rotaryDims()));
+            float[] inv = new float[stored.length];
+            for (int i = 0; i < inv.length; i++) inv[i] = (float) stored[i];
+            double[] expected = rope(x, cols, 0, rows, pos, inv, geo);
+            var g = h.guarded(rows, cols, DType.F32, b -> b.rope(b.input("x", DType.F32, rows, cols), b.input("positions", DType.I32, rows, 1),
+                    b.weight("rotary.inv_freq", 1, inv.length), geo.heads(), geo.headDim(), geo.rotaryDims(), "rope"));
+            try (var s = h.open(device)) {
+                HostTensor out = s.run(g, Map.of("x", h.f32(rows, cols, x), "positions", h.i32(rows, 1, pos)), null);
+                Nmse.check(device + " rope inv_freq " + dtype, OpHarness.values(out), expected, Nmse.limit(device, Nmse.ELEMENTWISE));
             }
         }
     }
