@@ -1,5 +1,6 @@
 // CpuParallel: every index of a range runs exactly once whatever the grain and thread count, a
-// loop nested in a worker runs inline, and a failing chunk's exception reaches the caller.
+// loop nested in a worker runs inline, a failing chunk's exception reaches the caller, and two
+// callers sharing one pool at once both get every index (one of them runs inline).
 package dev.strata.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +23,24 @@ class CpuParallelTest {
                         for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "threads=" + threads + " n=" + n + " grain=" + grain + " index " + i);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void concurrentCallersShareThePool() throws Exception {
+        try (CpuParallel par = new CpuParallel(2)) {
+            int n = 5000;
+            AtomicIntegerArray a = new AtomicIntegerArray(n), b = new AtomicIntegerArray(n);
+            Thread other = new Thread(() -> {
+                for (int r = 0; r < 200; r++) par.forRange(n, 1, (from, to) -> { for (int i = from; i < to; i++) b.incrementAndGet(i); });
+            });
+            other.start();
+            for (int r = 0; r < 200; r++) par.forRange(n, 1, (from, to) -> { for (int i = from; i < to; i++) a.incrementAndGet(i); });
+            other.join();
+            for (int i = 0; i < n; i++) {
+                assertEquals(200, a.get(i), "caller A index " + i);
+                assertEquals(200, b.get(i), "caller B index " + i);
             }
         }
     }
