@@ -83,7 +83,7 @@ final class AttentionCpuBlock {
      * dst[d0, d0 + n) = seg[i, i + n)·scale (F32) in vector loads: a head's row is a few vectors,
      * where a bulk copy's fixed cost would dominate.
      */
-    private static void copy(MemorySegment seg, long i, float scale, float[] dst, int d0, int n) {
+    static void copy(MemorySegment seg, long i, float scale, float[] dst, int d0, int n) {
         int d = 0;
         for (; d + L <= n; d += L) Lanes.f32(seg, i + d).mul(scale).intoArray(dst, d0 + d);
         for (; d < n; d++) dst[d0 + d] = Lanes.f32At(seg, i + d) * scale;

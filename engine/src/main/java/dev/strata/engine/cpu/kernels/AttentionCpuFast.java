@@ -34,14 +34,15 @@ final class AttentionCpuFast {
     /** Query rows per sequence from which keys are transposed once per task. */
     static final int TRANSPOSE_MIN_ROWS = 8;
 
-    /** Per-worker buffers: scaled query, output accumulator, block scores, transposed keys. */
+    /** Per-worker buffers: scaled query, one key row, output accumulator, block scores, transposed keys. */
     private static final class Scratch {
-        final float[] q, acc, scores = new float[KEY_BLOCK];
+        final float[] q, keyRow, acc, scores = new float[KEY_BLOCK];
         float[] keysT = new float[0], values = new float[0];
         int keyCols;
 
         Scratch(int headDim) {
             q = new float[headDim];
+            keyRow = new float[headDim];
             acc = new float[headDim];
         }
 
@@ -52,9 +53,9 @@ final class AttentionCpuFast {
             if (values.length < hd * n) values = new float[hd * n];
             MemorySegment ks = kvb.k(), vs = kvb.v();
             for (int j = 0; j < n; j++) {
-                long k0 = kvb.key(j, kvh, hd);
-                for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = Lanes.f32At(ks, k0 + d);
-                MemorySegment.copy(vs, Mat.FLOAT, kvb.value(j, kvh, hd) * Float.BYTES, values, j * hd, hd);
+                AttentionCpuBlock.copy(ks, kvb.key(j, kvh, hd), 1f, keyRow, 0, hd);
+                for (int d = 0; d < hd; d++) keysT[d * keyCols + j] = keyRow[d];
+                AttentionCpuBlock.copy(vs, kvb.value(j, kvh, hd), 1f, values, j * hd, hd);
             }
         }
     }
