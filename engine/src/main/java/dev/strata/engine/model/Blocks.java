@@ -36,9 +36,7 @@ final class Blocks {
 
     /** A projection y = x·W (+ b) named prefix.weight / prefix.bias; bias used when present or required. */
     static Tensor linear(GraphBuilder g, Tensor x, String prefix, int in, int out, WeightLayout layout, boolean bias, String role, int layer) {
-        Tensor w = layout == WeightLayout.OUT_IN ? g.weight(prefix + ".weight", out, in) : g.weight(prefix + ".weight", in, out);
-        Tensor b = bias ? g.weight(prefix + ".bias", 1, out) : null;
-        return g.name(g.matmul(x, w, b, layout, role), role, layer);
+        return linear(g, x, prefix, in, out, layout, bias, null, null, role, layer);
     }
 
     /**

@@ -17,6 +17,7 @@ import static dev.strata.engine.cpu.simd.Lanes.L;
 import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -100,7 +101,7 @@ public final class Gemm {
     private static void packW(Mat w, int kind, boolean outIn, int s, int n, int k, int slot, float[] packed) {
         int j0 = s * NR, nc = Math.min(NR, n - j0), base = slot * k * NR;
         MemorySegment ws = w.seg();
-        if (nc < NR) for (int kk = 0; kk < k; kk++) java.util.Arrays.fill(packed, base + kk * NR + nc, base + (kk + 1) * NR, 0f);
+        if (nc < NR) for (int kk = 0; kk < k; kk++) Arrays.fill(packed, base + kk * NR + nc, base + (kk + 1) * NR, 0f);
         if (outIn) {
             for (int c = 0; c < nc; c++) {
                 long wb = w.index(j0 + c, 0);
@@ -127,7 +128,7 @@ public final class Gemm {
             int base = t * MR * k, r0 = t * MR;
             for (int r = 0; r < MR; r++) {
                 if (r0 + r < rows) x.readRow(i0 + r0 + r, tileRows, r * k);
-                else java.util.Arrays.fill(tileRows, r * k, (r + 1) * k, 0f);
+                else Arrays.fill(tileRows, r * k, (r + 1) * k, 0f);
             }
             for (int kk = 0, p = base; kk < k; kk++, p += MR) {
                 a[p] = tileRows[kk];
