@@ -2,9 +2,9 @@
 // as (buffer, element offset, row stride); a tensor a kernel may read as a weight (matmul W and
 // biases, norm weights, embedding tables, RoPE frequencies) also passes its dtype code (wt()):
 // weights stay F32, F16 or BF16 on the device and kernels widen them on load.
-// Matmul ladder (product()): m ≤ GEMV_MAX_ROWS → GEMV (decode); larger m → register-blocked
-// tiled GEMM (prefill). A matmul's fused parts (prenorm, gate, rotary, residual) run as the
-// separate kernels they stand for, through scratch buffers.
+// Matmul ladder: m ≤ GEMV_MAX_ROWS → GEMV (decode; OUT_IN weights take every fused part in the
+// one launch); larger m → register-blocked tiled GEMM (prefill) whose epilogue applies the
+// activation, a gate's act(gate) · up and the residual, with prenorm and RoPE as their own kernels.
 package dev.strata.opencl;
 
 import dev.strata.engine.graph.Tensor;
@@ -12,7 +12,9 @@ import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.ops.*;
 import dev.strata.engine.tensor.DType;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 final class ClLaunchPlans {
     static final int GEMV_MAX_ROWS = 8;
@@ -21,6 +23,8 @@ final class ClLaunchPlans {
      * one KV group (or a chunk of a larger one) times as many consecutive rows as fit.
      */
     static final int ATT_PAIRS = 8;
+    /** MatMul's parts, in the order the kernels apply them. */
+    static final List<String> PARTS = List.of("prenorm", "gate", "activation", "rotary", "residual");
 
     /** A tensor as kernels see it: buffer, element offset, shape, row stride (elements) and dtype. */
     record ClTensor(long mem, int off, int rows, int cols, int stride, DType dtype) {
@@ -78,7 +82,7 @@ final class ClLaunchPlans {
                 yield List.of(ClCall.of("embedding", "embedding", g(out.rows() * 64L), g(64), t.buf(), t.wt(), t.off(), t.stride(), ids.buf(), ids.off(),
                         out.buf(), out.off(), out.stride(), out.cols()));
             }
-            case MatMul mm -> matmul(mm, c, out);
+            case MatMul mm -> matmul(mm, c, out, FUSED_PARTS);
             case RmsNorm n -> List.of(rmsNorm(c.tensor(n.x()), c.tensor(n.weight()), n.eps(), out));
             case LayerNorm n -> {
                 ClTensor x = c.tensor(n.x()), w = c.tensor(n.weight());
@@ -109,34 +113,147 @@ final class ClLaunchPlans {
     }
 
     /**
-     * A matmul and its fused parts as the kernels of the ops they stand for: rms_norm into scratch,
-     * the product (twice for a gate, into scratch), gated_activate or activate, rope, then add of the residual.
+     * The fused parts gemv_out_in takes into its one launch (system property
+     * strata.opencl.fusedGemv: a comma list of prenorm, gate, activation, rotary, residual, or
+     * "none"); the others run as the kernels of the ops they stand for. For timing the fusion
+     * against the separate kernels in one run.
      */
-    private static List<ClCall> matmul(MatMul mm, Context c, ClTensor out) {
+    static final Set<String> FUSED_PARTS = fusedParts(System.getProperty("strata.opencl.fusedGemv", String.join(",", PARTS)));
+
+    static Set<String> fusedParts(String list) {
+        Set<String> parts = new HashSet<>();
+        for (String p : list.split(",")) {
+            String t = p.strip();
+            if (t.isEmpty() || t.equals("none")) continue;
+            if (!PARTS.contains(t)) {
+                throw new IllegalArgumentException("strata.opencl.fusedGemv: unknown part '" + t + "'; expected " + String.join(", ", PARTS) + " or none");
+            }
+            parts.add(t);
+        }
+        return Set.copyOf(parts);
+    }
+
+    /**
+     * A matmul and its fused parts. Decode with an OUT_IN weight (m ≤ GEMV_MAX_ROWS): one
+     * gemv_out_in[_gate] launch takes every part FUSED_PARTS allows (RoPE when the head size is
+     * even). Otherwise: rms_norm into scratch for a prenorm; for a gate, the gate product into
+     * scratch and the up product with act(gate) · up in its epilogue; the activation and (without
+     * rotary) the residual in the product's epilogue; then rope and the residual add as their own kernels.
+     */
+    static List<ClCall> matmul(MatMul mm, Context c, ClTensor out, Set<String> fusedParts) {
         ClTensor x = c.tensor(mm.x());
+        if (x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN) return gemvPlan(mm, x, c, out, fusedParts);
         List<ClCall> plan = new ArrayList<>();
         if (mm.prenorm() != null) {
             ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
             plan.add(rmsNorm(x, c.tensor(mm.prenorm().weight()), mm.prenorm().eps(), normed));
             x = normed;
         }
+        ClTensor residual = mm.residual() == null || mm.rotary() != null ? null : c.tensor(mm.residual());
         if (mm.gate() == null) {
-            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, out));
-            if (mm.activation() != null) plan.add(activate(out, mm.activation(), out));
+            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, new Epilogue(null, mm.activation(), residual), out));
         } else {
-            long bytes = 4L * out.rows() * out.cols();
-            ClTensor gate = ClTensor.f32(c.scratch("matmul_gate", bytes), out.rows(), out.cols());
-            ClTensor up = ClTensor.f32(c.scratch("matmul_up", bytes), out.rows(), out.cols());
-            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, gate));
-            plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, up));
-            plan.add(gated(gate, up, mm.gate().act(), out));
+            ClTensor gate = ClTensor.f32(c.scratch("matmul_gate", 4L * out.rows() * out.cols()), out.rows(), out.cols());
+            plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, Epilogue.NONE, gate));
+            plan.add(product(x, c.tensor(mm.gate().up()), mm.gate().upBias(), mm.layout(), c, new Epilogue(gate, mm.gate().act(), residual), out));
         }
         if (mm.rotary() != null) {
             MatMul.Rotary ro = mm.rotary();
             plan.add(rope(out, c.tensor(ro.positions()), c.tensor(ro.invFreq()), ro.heads(), ro.headDim(), ro.rotaryDims(), out));
+            if (mm.residual() != null) plan.add(add(out, c.tensor(mm.residual()), out));
         }
-        if (mm.residual() != null) plan.add(add(out, c.tensor(mm.residual()), out));
         return plan;
+    }
+
+    /** Decode OUT_IN matmul: gemv_out_in with the parts fusedParts allows, the rest after it. */
+    private static List<ClCall> gemvPlan(MatMul mm, ClTensor x, Context c, ClTensor out, Set<String> fusedParts) {
+        List<ClCall> plan = new ArrayList<>();
+        ClTensor w = c.tensor(mm.w()), bias = optional(c, mm.bias());
+        MatMul.Prenorm norm = mm.prenorm();
+        if (norm != null && !fusedParts.contains("prenorm")) {
+            ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
+            plan.add(rmsNorm(x, c.tensor(norm.weight()), norm.eps(), normed));
+            x = normed;
+            norm = null;
+        }
+        // the kernel pairs RoPE halves by column parity, which needs an even head size
+        MatMul.Rotary rot = mm.rotary() != null && fusedParts.contains("rotary") && mm.rotary().headDim() % 2 == 0 ? mm.rotary() : null;
+        ClTensor res = mm.residual() != null && fusedParts.contains("residual") && (mm.rotary() == null || rot != null) ? c.tensor(mm.residual()) : null;
+        Activation act = fusedParts.contains("activation") ? mm.activation() : null;
+        MatMul.Gate gate = mm.gate();
+        if (gate != null && !fusedParts.contains("gate")) {
+            long bytes = 4L * out.rows() * out.cols();
+            ClTensor g = ClTensor.f32(c.scratch("matmul_gate", bytes), out.rows(), out.cols());
+            ClTensor u = ClTensor.f32(c.scratch("matmul_up", bytes), out.rows(), out.cols());
+            plan.add(gemvOutIn(x, w, bias, null, null, norm, null, null, null, c, g));
+            plan.add(gemvOutIn(x, c.tensor(gate.up()), optional(c, gate.upBias()), null, null, norm, null, null, null, c, u));
+            plan.add(gated(g, u, gate.act(), out));
+            rot = null;
+            res = null;
+        } else {
+            plan.add(gemvOutIn(x, w, bias, gate == null ? null : c.tensor(gate.up()), gate == null ? null : optional(c, gate.upBias()), norm,
+                    gate != null ? gate.act() : act, rot, res, c, out));
+        }
+        if (gate == null && mm.activation() != null && act == null) plan.add(activate(out, mm.activation(), out));
+        if (mm.rotary() != null && rot == null) {
+            MatMul.Rotary ro = mm.rotary();
+            plan.add(rope(out, c.tensor(ro.positions()), c.tensor(ro.invFreq()), ro.heads(), ro.headDim(), ro.rotaryDims(), out));
+        }
+        if (mm.residual() != null && res == null) plan.add(add(out, c.tensor(mm.residual()), out));
+        return plan;
+    }
+
+    private static ClTensor optional(Context c, Tensor t) { return t == null ? null : c.tensor(t); }
+
+    /**
+     * What a product's kernel does after x·W + b (matmul.cl's mm_epilogue): act(gateIn) · v when
+     * gateIn is set (act is the gate's activation), else act(v) when act is set; then + residual.
+     */
+    record Epilogue(ClTensor gateIn, Activation act, ClTensor residual) {
+        static final Epilogue NONE = new Epilogue(null, null, null);
+
+        List<Object> args(Context c) {
+            ClCall.Mem none = new ClCall.Mem(c.dummy());
+            return List.of(gateIn == null ? none : gateIn.buf(), gateIn == null ? 0 : gateIn.off(), gateIn == null ? 0 : gateIn.stride(), gateIn == null ? 0 : 1,
+                    actCode(act), residual == null ? none : residual.buf(), residual == null ? 0 : residual.off(), residual == null ? 0 : residual.stride(),
+                    residual == null ? 0 : 1);
+        }
+    }
+
+    /** matmul.cl's activation code, ACT_NONE (-1) for none. */
+    private static int actCode(Activation a) { return a == null ? -1 : act(a); }
+
+    /**
+     * One gemv_out_in[_gate] launch (matmul.cl): out = x·W + b with, where given, the prenorm, the
+     * gate (up weight and bias; act is then the gate's activation), a plain activation, RoPE and
+     * the residual.
+     */
+    private static ClCall gemvOutIn(ClTensor x, ClTensor w, ClTensor bias, ClTensor up, ClTensor upBias, MatMul.Prenorm norm, Activation act,
+                                    MatMul.Rotary ro, ClTensor res, Context c, ClTensor out) {
+        ClCall.Mem none = new ClCall.Mem(c.dummy());
+        List<Object> a = new ArrayList<>(List.of(x.buf(), x.off(), x.stride()));
+        boolean vec4 = w.off() % 4 == 0 && w.stride() % 4 == 0 && (up == null || up.off() % 4 == 0 && up.stride() % 4 == 0);
+        a.addAll(List.of(w.buf(), w.wt(), w.off(), w.stride(), vec4 ? 1 : 0));
+        addWeightVector(a, bias, none);
+        a.addAll(up == null ? List.of(none, 0, 0, 0) : List.of(up.buf(), up.wt(), up.off(), up.stride()));
+        addWeightVector(a, upBias, none);
+        addWeightVector(a, norm == null ? null : c.tensor(norm.weight()), none);
+        a.add(norm == null ? 0f : norm.eps());
+        a.add(actCode(act));
+        if (ro == null) {
+            a.addAll(List.of(none, 0, none, 0, 0, 0, 0, 0));
+        } else {
+            ClTensor pos = c.tensor(ro.positions()), inv = c.tensor(ro.invFreq());
+            a.addAll(List.of(pos.buf(), pos.off(), inv.buf(), inv.wt(), inv.off(), ro.headDim(), ro.rotaryDims(), 1));
+        }
+        a.addAll(res == null ? List.of(none, 0, 0, 0) : List.of(res.buf(), res.off(), res.stride(), 1));
+        a.addAll(List.of(out.buf(), out.off(), out.stride(), x.rows(), out.cols(), x.cols()));
+        return new ClCall("matmul", up == null ? "gemv_out_in" : "gemv_out_in_gate", g(roundUp(out.cols(), 4) * 64), g(256), List.copyOf(a));
+    }
+
+    /** (buffer, dtype code, offset, present) of an optional weight vector (bias, norm weight). */
+    private static void addWeightVector(List<Object> args, ClTensor t, ClCall.Mem none) {
+        args.addAll(t == null ? List.of(none, 0, 0, 0) : List.of(t.buf(), t.wt(), t.off(), 1));
     }
 
     private static ClCall rmsNorm(ClTensor x, ClTensor w, float eps, ClTensor out) {
@@ -169,30 +286,25 @@ final class ClLaunchPlans {
     }
 
     /**
-     * out = x·W (+ bias). Ladder:
-     * 1. m ≤ GEMV_MAX_ROWS → GEMV (decode): W is read once for all rows; OUT_IN with 4-wide loads
-     *    where W's offset and stride allow them, IN_OUT coalesced along n. PoCL, 2048², m = 1:
-     *    7.0 ms vs 14.5 ms for the one-column-per-work-group gemv it replaced (bench/RESULTS.md).
+     * out = epilogue(x·W (+ bias)) for the paths other than the fused OUT_IN GEMV. Ladder:
+     * 1. m ≤ GEMV_MAX_ROWS (IN_OUT weights) → gemv_in_out (decode): W is read once for all rows,
+     *    coalesced along n.
      * 2. else → 64×64 register-blocked tiled GEMM (prefill). PoCL, 128×2048×2048: 157 ms vs
      *    283 ms for the 16×16 one-output-per-work-item kernel it replaced. GPU figures not yet measured.
      */
-    private static ClCall product(ClTensor x, ClTensor w, Tensor biasTensor, WeightLayout layout, Context c, ClTensor out) {
+    private static ClCall product(ClTensor x, ClTensor w, Tensor biasTensor, WeightLayout layout, Context c, Epilogue epi, ClTensor out) {
         ClTensor b = biasTensor == null ? null : c.tensor(biasTensor);
         int m = x.rows(), n = out.cols(), k = x.cols();
-        ClCall.Mem bias = b == null ? new ClCall.Mem(c.dummy()) : b.buf();
-        int biasOff = b == null ? 0 : b.off(), hasBias = b == null ? 0 : 1, bWt = b == null ? 0 : b.wt();
+        List<Object> a = new ArrayList<>(List.of(x.buf(), x.off(), x.stride(), w.buf(), w.wt(), w.off(), w.stride()));
+        addWeightVector(a, b, new ClCall.Mem(c.dummy()));
+        a.addAll(epi.args(c));
+        a.addAll(List.of(out.buf(), out.off(), out.stride(), m, n, k));
         if (m > GEMV_MAX_ROWS) {
-            return ClCall.of("matmul", "matmul_tiled", g(roundUp(n, 64) / 4, roundUp(m, 64) / 4), g(16, 16), x.buf(), x.off(), x.stride(),
-                    w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k,
-                    layout == WeightLayout.OUT_IN ? 1 : 0);
+            a.add(layout == WeightLayout.OUT_IN ? 1 : 0);
+            return new ClCall("matmul", "matmul_tiled", g(roundUp(n, 64) / 4, roundUp(m, 64) / 4), g(16, 16), List.copyOf(a));
         }
-        if (layout == WeightLayout.OUT_IN) {
-            int vec4 = w.off() % 4 == 0 && w.stride() % 4 == 0 ? 1 : 0;
-            return ClCall.of("matmul", "gemv_out_in", g(roundUp(n, 4) * 64), g(256), x.buf(), x.off(), x.stride(),
-                    w.buf(), w.wt(), w.off(), w.stride(), vec4, bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
-        }
-        return ClCall.of("matmul", "gemv_in_out", g(roundUp(n, 64), 4), g(64, 4), x.buf(), x.off(), x.stride(),
-                w.buf(), w.wt(), w.off(), w.stride(), bias, bWt, biasOff, hasBias, out.buf(), out.off(), out.stride(), m, n, k);
+        if (layout == WeightLayout.OUT_IN) throw new IllegalStateException("OUT_IN decode matmuls take gemv_out_in");
+        return new ClCall("matmul", "gemv_in_out", g(roundUp(n, 64), 4), g(64, 4), List.copyOf(a));
     }
 
     private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }

@@ -134,7 +134,7 @@ public final class OpenClDevice implements ComputeDevice {
         return switch (op) {
             case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
             case Attention a -> fitsLocalMemory("attention", "attention");
-            case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_in_out", "matmul_tiled");
+            case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_out_in_gate", "gemv_in_out", "matmul_tiled");
             default -> Support.YES;
         };
     }
