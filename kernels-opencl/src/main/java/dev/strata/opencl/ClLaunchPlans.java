@@ -23,6 +23,10 @@ final class ClLaunchPlans {
      * one KV group (or a chunk of a larger one) times as many consecutive rows as fit.
      */
     static final int ATT_PAIRS = 8;
+    /** Query rows per attention_prefill work-group (attention.cl's FA_BQ). */
+    static final int PREFILL_ROWS = 64;
+    /** Largest head size attention_prefill takes (attention.cl's FA_MAXD). */
+    static final int PREFILL_MAX_HEAD_DIM = 128;
     /** MatMul's parts, in the order the kernels apply them. */
     static final List<String> PARTS = List.of("prenorm", "gate", "activation", "rotary", "residual");
 
@@ -309,6 +313,13 @@ final class ClLaunchPlans {
 
     private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
 
+    /**
+     * Whether attention takes the flash-style prefill kernel: more query rows per sequence than one
+     * `attention` work-group's pairs and a head size it holds; decode and short chunks keep the
+     * KV-group kernel, which loads each K/V tile once for all heads of a group.
+     */
+    static boolean prefillKernel(AttentionSpec s) { return s.seqLen() > ATT_PAIRS && s.headDim() <= PREFILL_MAX_HEAD_DIM; }
+
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {
         AttentionSpec s = a.spec();
         ClTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v()), past = c.tensor(a.past()), slots = c.tensor(a.slots());
@@ -324,17 +335,23 @@ final class ClLaunchPlans {
             plan.add(ClCall.of("attention", "kv_append", g((long) s.batch() * s.seqLen() * 64), g(64), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
                     past.buf(), past.off(), slots.buf(), slots.off(), new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.kvHeads() * s.headDim(), s.seqLen()));
         }
-        // Pairs per work-group: hpg heads of one KV group × rpg rows (attention.cl's header).
-        int hpg = Math.min(ATT_PAIRS, s.groupSize()), rpg = Math.min(ATT_PAIRS / hpg, s.seqLen());
-        long chunks = (s.groupSize() + hpg - 1) / hpg, blocks = (s.seqLen() + rpg - 1) / rpg;
-        plan.add(ClCall.of("attention", "attention", g(s.batch() * blocks * 64, s.kvHeads() * chunks), g(64, 1),
-                q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(), new ClCall.Mem(kc), new ClCall.Mem(vc),
-                capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
+        List<Object> args = new ArrayList<>(List.of(q.buf(), q.off(), q.stride(), k.buf(), k.off(), k.stride(), v.buf(), v.off(), v.stride(),
+                new ClCall.Mem(kc), new ClCall.Mem(vc), capacity, s.cached() ? 1 : 0, past.buf(), past.off(), slots.buf(), slots.off(),
                 mask == null ? new ClCall.Mem(c.dummy()) : mask.buf(), mask == null ? 0 : mask.off(), mask == null ? 0 : mask.stride(),
                 mask == null ? 0 : mask.cols(), mask == null ? 0 : 1,
                 bias == null ? new ClCall.Mem(c.dummy()) : bias.buf(), bias == null ? 0 : bias.off(), bias == null ? 0 : bias.stride(),
                 a.biasKeyCols(), bias == null ? 0 : 1, out.buf(), out.off(), out.stride(),
-                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0, hpg, rpg));
+                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0));
+        if (prefillKernel(s)) { // 64 query rows × 64-key tiles per work-group (attention.cl's attention_prefill)
+            long blocks = (s.seqLen() + PREFILL_ROWS - 1) / PREFILL_ROWS;
+            plan.add(new ClCall("attention", "attention_prefill", g(16 * s.batch() * blocks, 16L * s.heads()), g(16, 16), List.copyOf(args)));
+            return plan;
+        }
+        // Pairs per work-group: hpg heads of one KV group × rpg rows (attention.cl's header).
+        int hpg = Math.min(ATT_PAIRS, s.groupSize()), rpg = Math.min(ATT_PAIRS / hpg, s.seqLen());
+        long chunks = (s.groupSize() + hpg - 1) / hpg, blocks = (s.seqLen() + rpg - 1) / rpg;
+        args.addAll(List.of(hpg, rpg));
+        plan.add(new ClCall("attention", "attention", g(s.batch() * blocks * 64, s.kvHeads() * chunks), g(64, 1), List.copyOf(args)));
         return plan;
     }
 }

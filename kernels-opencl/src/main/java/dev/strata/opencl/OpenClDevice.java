@@ -133,7 +133,7 @@ public final class OpenClDevice implements ComputeDevice {
     public Support supports(Op op) {
         return switch (op) {
             case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
-            case Attention a -> fitsLocalMemory("attention", "attention");
+            case Attention a -> fitsLocalMemory("attention", "attention", "attention_prefill");
             case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_out_in_gate", "gemv_in_out", "matmul_tiled");
             default -> Support.YES;
         };

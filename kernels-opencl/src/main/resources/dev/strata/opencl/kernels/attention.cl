@@ -28,6 +28,9 @@
 //   work-item, headDim <= 256). A pair with no finite score writes zeros.
 //   Local memory: about 16.5 KB (qs, ks, ps, red below); OpenClDevice.supports checks the built
 //   kernel's CL_KERNEL_LOCAL_MEM_SIZE against the device's CL_DEVICE_LOCAL_MEM_SIZE.
+//
+// attention_prefill: the flash-style kernel for more than ATT_GH query rows (prefill), see below;
+// ClLaunchPlans.prefillKernel picks it.
 
 #define ATT_WG 64           // keys per tile == work-items per group (required)
 #define ATT_MAX_HD 256
@@ -215,6 +218,185 @@ void attention(__global const float* q, int qOff, int qStride,
         for (int a = 0; a < ATT_ACC; a++) {
             const int d = lid + a * ATT_WG;
             if (d < headDim) orow[d] = (lRun[p] == 0.0f) ? 0.0f : acc[p][a] / lRun[p];
+        }
+    }
+}
+
+// attention_prefill: the same attention (arguments, cached/uncached keys, causal, mask, bias and
+// empty rows as `attention` above) for prefill-sized query blocks, flash-attention style: a
+// work-group owns FA_BQ = 64 consecutive query rows of one sequence and one query head (KV head
+// h / group) and walks the visible keys in tiles of FA_BK = 64. Launch: local (16, 16), global
+// (16 * batch * blocks, 16 * heads), blocks = ceil(seqLen / 64); work-group (b * blocks + blk, h).
+// Requires headDim <= FA_MAXD (128).
+//   S = Q·K^T of a tile: work-item (tx, ty) computes the 4 x 4 scores of rows ty + 16a and keys
+//     tx + 16b from Q and K sub-tiles of FA_DC = 16 dims staged in local memory (register blocking
+//     as matmul_tiled), then scales, masks and adds mask/bias, and writes them to ps.
+//   Online softmax: four work-items per row each take 16 of the tile's keys; the row's running
+//     max, the p = exp(s - max) (written over the scores) and the running sum are combined in
+//     local memory. No score row beyond the current tile is ever stored.
+//   O += P·V: the same work-item owns output rows ty + 16a and dims tx + 16c (c < 8); V rows are
+//     staged 16 keys at a time in the local memory the Q/K sub-tiles used.
+// Each K and V tile is read once per work-group (64 query rows); the output is O / sum per row.
+// Local memory: about 28 KB.
+
+#define FA_BQ 64
+#define FA_BK 64
+#define FA_DC 16
+#define FA_MAXD 128
+#define FA_ACC (FA_MAXD / 16)
+#define FA_VK 16 // V rows per staged chunk
+
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void attention_prefill(__global const float* q, int qOff, int qStride,
+                       __global const float* k, int kOff, int kStride,
+                       __global const float* v, int vOff, int vStride,
+                       __global const float* kc, __global const float* vc,
+                       int capacity, int cached,
+                       __global const int* past, int pastOff,
+                       __global const int* slots, int slotsOff,
+                       __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
+                       __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
+                       __global float* out, int oOff, int oStride,
+                       int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+    __local float qk[2 * FA_DC * (FA_BQ + 1)];   // qs[FA_DC][FA_BQ + 1], ks[FA_DC][FA_BK + 1]; later vs[FA_VK][FA_MAXD]
+    __local float ps[FA_BQ][FA_BK + 1];          // scores, then probabilities, of the current tile
+    __local float pmax[FA_BQ][4], psum[FA_BQ][4];
+    __local float mrow[FA_BQ], lrow[FA_BQ], crow[FA_BQ];
+    __local float (*qs)[FA_BQ + 1] = (__local float (*)[FA_BQ + 1]) qk;
+    __local float (*ks)[FA_BK + 1] = (__local float (*)[FA_BK + 1]) (qk + FA_DC * (FA_BQ + 1));
+    __local float (*vs)[FA_MAXD] = (__local float (*)[FA_MAXD]) qk;
+
+    const int tx = get_local_id(0), ty = get_local_id(1), tid = ty * 16 + tx;
+    const int blocks = (seqLen + FA_BQ - 1) / FA_BQ;
+    const int b = get_group_id(0) / blocks, i0 = get_group_id(0) % blocks * FA_BQ;
+    const int h = get_group_id(1), kvh = h / (heads / kvHeads);
+
+    __global const float* kBase;
+    __global const float* vBase;
+    long kRow, vRow;
+    int len, pos0;
+    if (cached) {
+        const int width = kvHeads * headDim;
+        const long row0 = (long) slots[slotsOff + b] * capacity * width;
+        kBase = kc + row0;
+        vBase = vc + row0;
+        kRow = width;
+        vRow = width;
+        pos0 = past[pastOff + b];
+        len = pos0 + seqLen;
+    } else {
+        kBase = k + kOff + (long) b * kvLen * kStride;
+        vBase = v + vOff + (long) b * kvLen * vStride;
+        kRow = kStride;
+        vRow = vStride;
+        pos0 = 0;
+        len = kvLen;
+    }
+    kBase += (long) kvh * headDim;
+    vBase += (long) kvh * headDim;
+    __global const float* qBase = q + qOff + (long) (b * seqLen) * qStride + (long) h * headDim;
+    const int lastRow = min(seqLen, i0 + FA_BQ) - 1;
+    const int nMax = causal ? min(len, pos0 + lastRow + 1) : len;
+
+    if (tid < FA_BQ) {
+        mrow[tid] = -INFINITY;
+        lrow[tid] = 0.0f;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float o[4][FA_ACC];
+    for (int a = 0; a < 4; a++)
+        for (int c = 0; c < FA_ACC; c++) o[a][c] = 0.0f;
+
+    for (int j0 = 0; j0 < nMax; j0 += FA_BK) {
+        float s[4][4];
+        for (int a = 0; a < 4; a++)
+            for (int bb = 0; bb < 4; bb++) s[a][bb] = 0.0f;
+        for (int d0 = 0; d0 < headDim; d0 += FA_DC) {
+            for (int e = tid; e < FA_BQ * FA_DC; e += 256) { // 16 consecutive work-items on 16 dims of one row
+                const int r = e / FA_DC, dd = e % FA_DC, d = d0 + dd;
+                qs[dd][r] = (i0 + r < seqLen && d < headDim) ? qBase[(long) (i0 + r) * qStride + d] : 0.0f;
+                ks[dd][r] = (j0 + r < len && d < headDim) ? kBase[(long) (j0 + r) * kRow + d] : 0.0f;
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            for (int dd = 0; dd < FA_DC; dd++) {
+                float qa[4], kb[4];
+                for (int a = 0; a < 4; a++) qa[a] = qs[dd][ty + 16 * a];
+                for (int bb = 0; bb < 4; bb++) kb[bb] = ks[dd][tx + 16 * bb];
+                for (int a = 0; a < 4; a++)
+                    for (int bb = 0; bb < 4; bb++) s[a][bb] = fma(qa[a], kb[bb], s[a][bb]);
+            }
+            barrier(CLK_LOCAL_MEM_FENCE); // qs/ks are restaged (and later reused as vs)
+        }
+        for (int a = 0; a < 4; a++) {
+            const int r = ty + 16 * a, i = i0 + r;
+            const int lim = i < seqLen ? (causal ? min(len, pos0 + i + 1) : len) : 0;
+            for (int bb = 0; bb < 4; bb++) {
+                const int j = j0 + tx + 16 * bb;
+                float sc = -INFINITY;
+                if (j < lim) {
+                    sc = s[a][bb] * scale;
+                    if (hasMask && j < maskCols) sc += mask[maskOff + (long) b * maskStride + j];
+                    if (hasBias && j < biasKeyCols) sc += bias[biasOff + ((long) (b * seqLen + i) * biasKeyCols + j) * biasStride + h];
+                }
+                ps[r][tx + 16 * bb] = sc;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        { // online softmax: row r's keys part * 16 .. part * 16 + 15
+            const int r = tid / 4, part = tid % 4;
+            float mx = -INFINITY;
+            for (int t = 0; t < 16; t++) mx = fmax(mx, ps[r][part * 16 + t]);
+            pmax[r][part] = mx;
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const float mOld = mrow[r];
+            const float mNew = fmax(mOld, fmax(fmax(pmax[r][0], pmax[r][1]), fmax(pmax[r][2], pmax[r][3])));
+            float sum = 0.0f;
+            for (int t = 0; t < 16; t++) {
+                const float sc = ps[r][part * 16 + t];
+                const float p = sc == -INFINITY ? 0.0f : exp(sc - mNew);
+                ps[r][part * 16 + t] = p;
+                sum += p;
+            }
+            psum[r][part] = sum;
+            barrier(CLK_LOCAL_MEM_FENCE); // every part has read mrow[r]
+            if (part == 0) {
+                const float corr = mOld == -INFINITY ? 0.0f : exp(mOld - mNew);
+                lrow[r] = lrow[r] * corr + (psum[r][0] + psum[r][1]) + (psum[r][2] + psum[r][3]);
+                mrow[r] = mNew;
+                crow[r] = corr;
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        for (int a = 0; a < 4; a++) {
+            const float corr = crow[ty + 16 * a];
+            for (int c = 0; c < FA_ACC; c++) o[a][c] *= corr;
+        }
+        for (int t0 = 0; t0 < FA_BK; t0 += FA_VK) {
+            for (int e = tid; e < FA_VK * FA_MAXD; e += 256) {
+                const int t = e / FA_MAXD, d = e % FA_MAXD, j = j0 + t0 + t;
+                vs[t][d] = (j < len && d < headDim) ? vBase[(long) j * vRow + d] : 0.0f;
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+            for (int t = 0; t < FA_VK; t++) {
+                float vv[FA_ACC];
+                for (int c = 0; c < FA_ACC; c++) vv[c] = vs[t][tx + 16 * c];
+                for (int a = 0; a < 4; a++) {
+                    const float p = ps[ty + 16 * a][t0 + t];
+                    for (int c = 0; c < FA_ACC; c++) o[a][c] = fma(p, vv[c], o[a][c]);
+                }
+            }
+            barrier(CLK_LOCAL_MEM_FENCE); // vs is restaged; after the last chunk, qs/ks and ps are rewritten
+        }
+    }
+
+    for (int a = 0; a < 4; a++) {
+        const int r = ty + 16 * a, i = i0 + r;
+        if (i >= seqLen) continue;
+        const float l = lrow[r];
+        __global float* orow = out + oOff + (long) (b * seqLen + i) * oStride + (long) h * headDim;
+        for (int c = 0; c < FA_ACC; c++) {
+            const int d = tx + 16 * c;
+            if (d < headDim) orow[d] = l == 0.0f ? 0.0f : o[a][c] / l;
         }
     }
 }

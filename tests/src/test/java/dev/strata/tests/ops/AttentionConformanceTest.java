@@ -3,9 +3,10 @@
 // 128 and 256; causal and not; additive padding masks with -inf, 0 and finite entries; uncached
 // (cacheLayer -1, keys are the k/v inputs) and cached over two steps (prefill at past 0, then
 // decode or a chunk at past = the prefill length, into layer 1 of a KvCache, sequences in swapped
-// slots), where the reference attends over the concatenated keys of both steps; a ragged cached
-// batch (sequences at different past lengths in one step); seqLen 70 (past any 64-key tile); q/k/v
-// as column views of one fused projection.
+// slots), where the reference attends over the concatenated keys of both steps, and a second
+// step of 11 rows (a chunked prefill over a cached prefix); a ragged cached batch (sequences at
+// different past lengths in one step); seqLen 70 (past any 64-key tile); q/k/v as column views of
+// one fused projection. Steps of more than 8 query rows take OpenCL's flash-style prefill kernel.
 //
 // The reference is plain double math written here. Besides the contract limit, each result
 // must meet flash-attention's rule: NMSE at most ATTENTION_FA_FACTOR × that of a plain float
@@ -42,6 +43,7 @@ class AttentionConformanceTest {
             new Heads("mqa", 4, 1, 64, 3, 7, 3),
             new Heads("mqa-decode", 8, 1, 128, 2, 1, 1),
             new Heads("long", 4, 2, 64, 1, 70, 2),
+            new Heads("chunked", 4, 2, 32, 2, 12, 11),
             new Heads("mqa-wide", 12, 1, 256, 1, 9, 2));
 
     static final int PREFILL = 5, CACHE_LAYER = 1, CAPACITY = 16;

@@ -1,6 +1,7 @@
 // Conformance of the encoder-decoder attention features on every backend and mode:
 // cross-attention (uncached, keys of another length kvLen than the queries, kvLen 1, 9 and 70 —
-// past a 64-key tile — with an encoder padding mask, one sequence fully padded) and T5's additive
+// past a 64-key tile — with an encoder padding mask, one sequence fully padded; 6 and 10 query
+// rows, below and above OpenCL's prefill-kernel threshold) and T5's additive
 // per-head position bias, uncached (encoder self-attention, with padding) and cached over two
 // steps (prefill, then a one-token decode step, bias rows spanning the KV capacity). Bias inputs
 // are column views of a wider tensor, so offsets and row strides are exercised. Head dims 16
@@ -33,7 +34,7 @@ class AttentionCrossBiasConformanceTest {
     /** Extra columns around the bias view: it starts at column 1 of a [rows, heads + BIAS_PAD] input. */
     static final int BIAS_PAD = 3, CAPACITY = 12, CACHE_LAYER = 1;
 
-    static Stream<Arguments> crossCases() { return OpHarness.cross(DeviceCase.all(), HEADS, List.of(1, 9, 70)); }
+    static Stream<Arguments> crossCases() { return OpHarness.cross(DeviceCase.all(), HEADS, List.of(1, 9, 70), List.of(6, 10)); }
 
     static Stream<Arguments> cases() { return OpHarness.cross(DeviceCase.all(), HEADS); }
 
@@ -112,10 +113,10 @@ class AttentionCrossBiasConformanceTest {
 
     static float[] rowsOf(float[] x, int b, int n, int width) { return java.util.Arrays.copyOfRange(x, b * n * width, (b + 1) * n * width); }
 
-    @ParameterizedTest(name = "{0} cross-attention {1} kvLen={2}")
+    @ParameterizedTest(name = "{0} cross-attention {1} kvLen={2} queries={3}")
     @MethodSource("crossCases")
-    void crossAttention(DeviceCase device, Heads hh, int kvLen) {
-        int batch = 3, seq = 6, hd = hh.headDim(), rows = batch * seq, kvRows = batch * kvLen;
+    void crossAttention(DeviceCase device, Heads hh, int kvLen, int seq) {
+        int batch = 3, hd = hh.headDim(), rows = batch * seq, kvRows = batch * kvLen;
         int qDim = hh.heads() * hd, kvDim = hh.kvHeads() * hd;
         AttentionSpec spec = new AttentionSpec(batch, seq, hh.heads(), hh.kvHeads(), hd, (float) (1 / Math.sqrt(hd)), false, -1, kvLen);
         SplittableRandom rnd = new SplittableRandom(51 + kvLen);
