@@ -7,7 +7,7 @@
 #              the nvcc-built kernels, Jackson, picocli, ...; tokenizers-*.jar and jcuda-natives
 #              slimmed to linux-x86_64, see strip_jar) and strata-bench-classes.jar
 #              (bench/target/classes: KernelRoofline)
-#   lib-test/  {tests,kernels-cuda,engine}-tests.jar (test classes) and
+#   lib-test/  {tests,kernels-cuda,kernels-opencl,engine}-tests.jar (test classes) and
 #              junit-platform-console-standalone-1.14.1.jar (bundles Jupiter api/engine/params 5.14.1,
 #              so no separate junit-jupiter-* jars: two copies of the Jupiter engine on one class
 #              path make the launcher fail on a duplicate engine id)
@@ -97,6 +97,11 @@ if [[ -d kernels-cuda/target/test-classes/dev ]]; then
     jar cf .gpu/lib-test/kernels-cuda-tests.jar -C kernels-cuda/target/test-classes .
 else
     warn "no kernels-cuda/target/test-classes (a concurrent clean?): stage b runs without dev.strata.cuda tests"
+fi
+if [[ -d kernels-opencl/target/test-classes/dev ]]; then
+    jar cf .gpu/lib-test/kernels-opencl-tests.jar -C kernels-opencl/target/test-classes .
+else
+    warn "no kernels-opencl/target/test-classes: gpu-opencl.sh runs without dev.strata.opencl tests"
 fi
 if [[ -d engine/target/test-classes ]]; then
     jar cf .gpu/lib-test/engine-tests.jar -C engine/target/test-classes .
