@@ -9,7 +9,9 @@
 // (default the target shapes above), --gemm MxKxN,... (prefill matmul, GFLOP/s = 2·M·K·N / time,
 // OUT_IN weights; default 512x2048x2048), --decode-attention BxHxKVxLxD (batch, query heads, KV
 // heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD (causal
-// prefill; default 4x32x32x4096x128); naming only one of the two runs only that one.
+// prefill; default 4x32x32x4096x128); naming only one of the two runs only that one;
+// --attention-compute BF16,F32 (default): the prefill attention's AttentionSpec.compute, one figure
+// each (F32 q/k/v in memory; BF16/F16 lets CUDA run the products on tensor cores).
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
@@ -66,7 +68,8 @@ public final class KernelRoofline {
                 }
                 if (both || opt.containsKey("--prefill-attention")) {
                     int[] a = shapes(opt.getOrDefault("--prefill-attention", "4x32x32x4096x128")).get(0);
-                    prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
+                    for (String c : opt.getOrDefault("--attention-compute", "BF16,F32").split(","))
+                        prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4], DType.valueOf(c));
                 }
             }
             if (ops.contains("scale")) scale(dev, arena, device);
@@ -197,22 +200,50 @@ public final class KernelRoofline {
         }
     }
 
-    static void prefillAttention(ComputeDevice dev, Arena arena, String device, int b, int h, int kvh, int s, int d) {
-        GraphBuilder g = new GraphBuilder(name -> null);
-        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, kvh * d), v = g.input("v", DType.F32, b * s, kvh * d);
-        Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
-        AttentionSpec spec = new AttentionSpec(b, s, h, kvh, d, (float) (1 / Math.sqrt(d)), true, -1);
-        g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
-        Graph graph = g.build();
+    /**
+     * Causal prefill attention, uncached, F32 q/k/v; TFLOP/s = 4·B·H·S²·D/2 / time. A 16-bit
+     * `compute` is checked against the same device's F32 kernel on the same inputs (NMSE).
+     */
+    static void prefillAttention(ComputeDevice dev, Arena arena, String device, int b, int h, int kvh, int s, int d, DType compute) {
         Map<String, HostTensor> in = Map.of("q", randomF32(arena, 6, b * s, h * d), "k", randomF32(arena, 7, b * s, kvh * d),
                 "v", randomF32(arena, 8, b * s, kvh * d), "past", ints(arena, b, i -> 0), "slots", ints(arena, b, i -> i));
+        Graph graph = prefillAttentionGraph(b, h, kvh, s, d, compute);
         try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw)) {
             ex.run(in, null);
             double ms = medianMs(dev, () -> launchNodes(ex, null));
+            String check = "flops = 4*B*H*S^2*D/2";
+            if (compute != DType.F32) {
+                HostTensor o = ex.read("o", arena);
+                try (GraphExecutor f32 = new GraphExecutor(prefillAttentionGraph(b, h, kvh, s, d, DType.F32), dw)) {
+                    f32.run(in, null);
+                    check += String.format(Locale.ROOT, "; NMSE vs the F32 kernel %.1e", nmse(o, f32.read("o", arena)));
+                }
+            }
             double flops = 4.0 * b * h * (double) s * s * d / 2;
-            String name = "prefill_attention_f32_causal_b" + b + "_h" + h + (kvh == h ? "" : "_kv" + kvh) + "_s" + s + "_d" + d;
-            emit(name, device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, "flops = 4*B*H*S^2*D/2");
+            String name = "prefill_attention_" + compute.name().toLowerCase(Locale.ROOT) + "_causal_b" + b + "_h" + h + (kvh == h ? "" : "_kv" + kvh) + "_s" + s + "_d" + d;
+            emit(name, device, "TFLOP/s", flops / (ms * 1e-3) / 1e12, ms, check);
         }
+    }
+
+    static Graph prefillAttentionGraph(int b, int h, int kvh, int s, int d, DType compute) {
+        GraphBuilder g = new GraphBuilder(name -> null);
+        Tensor q = g.input("q", DType.F32, b * s, h * d), k = g.input("k", DType.F32, b * s, kvh * d), v = g.input("v", DType.F32, b * s, kvh * d);
+        Tensor past = g.input("past", DType.I32, b, 1), slots = g.input("slots", DType.I32, b, 1);
+        AttentionSpec spec = new AttentionSpec(b, s, h, kvh, d, (float) (1 / Math.sqrt(d)), true, -1).withCompute(compute);
+        g.output("o", g.attention(q, k, v, past, slots, null, spec, "o"));
+        return g.build();
+    }
+
+    /** Σ(a−b)² / Σb² over two tensors of the same size; infinite when a has a NaN. */
+    static double nmse(HostTensor a, HostTensor b) {
+        double err = 0, ref = 0;
+        for (long i = 0; i < a.elementCount(); i++) {
+            double x = a.getDouble(i), y = b.getDouble(i);
+            if (Double.isNaN(x)) return Double.POSITIVE_INFINITY;
+            err += (x - y) * (x - y);
+            ref += y * y;
+        }
+        return err / ref;
     }
 
     static void scale(ComputeDevice dev, Arena arena, String device) {

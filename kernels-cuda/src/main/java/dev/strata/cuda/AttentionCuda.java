@@ -1,12 +1,15 @@
 // Launch plan for fused attention: kv_append (cached only), then either the split-KV decode
 // kernel, whose last block per KV head merges the splits (one new token per sequence, cached),
-// or the flash-style prefill kernel.
+// or a flash-style prefill kernel: on tensor cores (attention_mma.cu, BF16/F16 products with F32
+// accumulation) where the spec's compute dtype is 16-bit, the head size is 64 or 128 and the
+// device has the shared memory, else in F32 on CUDA cores (attention.cu).
 // Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
 // graph stays valid as sequences grow; empty splits exit early.
 package dev.strata.cuda;
 
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.tensor.DType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +29,33 @@ final class AttentionCuda {
         int bk = hd <= 128 ? 64 : 32;
         return 4 * (hd * PREFILL_BLOCK_Q + hd * bk + bk * 68);
     }
+    /** Query rows per tensor-core prefill block (MMA_BQ in attention_mma.cu) and its threads. */
+    static final int MMA_BLOCK_Q = 128, MMA_THREADS = 256;
+
+    /** attention_prefill_mma_* dynamic shared memory: two stages of K [64][hd+8] and V [64][hd+4] floats. */
+    static int mmaSharedBytes(int headDim) { return 2 * 64 * ((headDim + 8) + (headDim + 4)) * Float.BYTES; }
+
+    /**
+     * Whether 16-bit compute may take the tensor-core kernel (system property
+     * strata.cuda.prefillAttention: "auto", the default, or "f32" to run every prefill on the F32
+     * kernel, for A/B timing).
+     */
+    static final boolean MMA_ALLOWED = mmaAllowed(System.getProperty("strata.cuda.prefillAttention", "auto"));
+
+    static boolean mmaAllowed(String value) {
+        return switch (value) {
+            case "auto" -> true;
+            case "f32" -> false;
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected auto or f32");
+        };
+    }
+
+    /** The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes, or null for the F32 one. */
+    static String mmaKernel(AttentionSpec s, int sharedOptIn) {
+        if (!MMA_ALLOWED || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
+        return s.compute() == DType.BF16 ? "attention_prefill_mma_bf16" : "attention_prefill_mma_f16";
+    }
+
     /** Keys per decode split at least; at most MAX_SPLITS splits. */
     static final int KEYS_PER_SPLIT = 256;
     static final int MAX_SPLITS = 64;
@@ -70,12 +100,17 @@ final class AttentionCuda {
                             out.ptr(), out.stride(), new Launch.Ptr(counters))));
             return plan;
         }
+        List<Object> args = List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
+                past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(),
+                s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0);
+        String mma = mmaKernel(s, c.sharedOptIn());
+        if (mma != null) {
+            plan.add(new Launch.Kernel("attention_mma", mma, (s.seqLen() + MMA_BLOCK_Q - 1) / MMA_BLOCK_Q, s.heads(), s.batch(), MMA_THREADS,
+                    mmaSharedBytes(s.headDim()), args));
+            return plan;
+        }
         int qBlocks = (s.seqLen() + PREFILL_BLOCK_Q - 1) / PREFILL_BLOCK_Q;
-        plan.add(new Launch.Kernel("attention", "attention_prefill_f32", qBlocks, s.heads(), s.batch(), PREFILL_THREADS, prefillSharedBytes(s.headDim()),
-                List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
-                        past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(),
-                        s.seqLen(), s.kvLen(), s.heads(),
-                        s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0)));
+        plan.add(new Launch.Kernel("attention", "attention_prefill_f32", qBlocks, s.heads(), s.batch(), PREFILL_THREADS, prefillSharedBytes(s.headDim()), args));
         return plan;
     }
 }

@@ -195,6 +195,9 @@ public final class CudaDevice implements ComputeDevice {
 
         public int multiprocessors() { return multiprocessors; }
 
+        @Override
+        public int sharedOptIn() { return sharedOptIn; }
+
         public KvSpec kvSpec() { return b.kv().spec(); }
 
         public long kvKeys(int layer) { return ((CudaKvStorage) b.kv()).keys(layer); }

@@ -15,7 +15,8 @@ final class CudaKernels {
     static final String RESOURCE_DIR = "/dev/strata/cuda/kernels/";
 
     /** Kernels that use more than 48 KB of dynamic shared memory, with their opt-in size. */
-    private static final Map<String, Integer> OPT_IN_SHARED = Map.of("attention_prefill_f32", AttentionCuda.PREFILL_MAX_SHARED);
+    private static final Map<String, Integer> OPT_IN_SHARED = Map.of("attention_prefill_f32", AttentionCuda.PREFILL_MAX_SHARED,
+            "attention_prefill_mma_bf16", AttentionCuda.mmaSharedBytes(128), "attention_prefill_mma_f16", AttentionCuda.mmaSharedBytes(128));
 
     private final CudaCheck check;
     private final Map<String, CUmodule> modules = new HashMap<>();

@@ -22,6 +22,9 @@ interface PlanContext {
     /** Streaming multiprocessors of the device (grid sizing). */
     int multiprocessors();
 
+    /** The device's largest opt-in dynamic shared memory per block, in bytes. */
+    int sharedOptIn();
+
     KvSpec kvSpec();
 
     long kvKeys(int layer);

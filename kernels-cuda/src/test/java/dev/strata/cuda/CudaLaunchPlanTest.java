@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.GraphBuilder;
 import dev.strata.engine.graph.MemoryPlan;
 import dev.strata.engine.graph.Node;
 import dev.strata.engine.graph.Tensor;
@@ -19,7 +20,9 @@ import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.ops.Attention;
+import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
+import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +51,8 @@ class CudaLaunchPlanTest {
         final boolean cublas;
         final Map<String, Long> scratch = new HashMap<>();
         final KvSpec kv;
+        /** H100's opt-in shared memory per block; tests lower it to model smaller GPUs. */
+        int sharedOptIn = 232_448;
 
         FakeContext(Graph graph, boolean cublas, KvSpec kv) {
             this.graph = graph;
@@ -75,6 +80,8 @@ class CudaLaunchPlanTest {
         public boolean cublas() { return cublas; }
 
         public int multiprocessors() { return 132; }
+
+        public int sharedOptIn() { return sharedOptIn; }
 
         public KvSpec kvSpec() { return kv; }
 
@@ -287,6 +294,48 @@ class CudaLaunchPlanTest {
                 for (Launch l : plan.subList(0, products)) assertTrue(((Launch.Kernel) l).function().startsWith(expected.replace("_f32", "")), ((Launch.Kernel) l).function());
             }
         }
+    }
+
+    /**
+     * Prefill attention takes the tensor-core kernel exactly where the spec allows 16-bit products,
+     * the head size is 64 or 128 and the device has its shared memory (an sm_86 opt-in of 99 KiB
+     * holds head size 64 only); it launches 128-row blocks of 256 threads and matches the PTX.
+     */
+    @ParameterizedTest(name = "{0} head dim {1} opt-in {2}")
+    @CsvSource({"BF16,128,232448,attention_prefill_mma_bf16", "F16,64,232448,attention_prefill_mma_f16",
+            "BF16,64,101376,attention_prefill_mma_bf16", "BF16,128,101376,attention_prefill_f32",
+            "F32,128,232448,attention_prefill_f32", "BF16,96,232448,attention_prefill_f32", "F16,256,232448,attention_prefill_f32"})
+    void prefillAttentionUsesTensorCoresFor16BitCompute(DType compute, int headDim, int optIn, String expected) {
+        int batch = 2, seq = 300, heads = 8, kvHeads = 2;
+        AttentionSpec spec = new AttentionSpec(batch, seq, heads, kvHeads, headDim, 0.125f, true, -1).withCompute(compute);
+        GraphBuilder b = new GraphBuilder(null);
+        Tensor out = b.attention(b.input("q", DType.F32, batch * seq, heads * headDim), b.input("k", DType.F32, batch * seq, kvHeads * headDim),
+                b.input("v", DType.F32, batch * seq, kvHeads * headDim), b.input("past", DType.I32, batch, 1), b.input("slots", DType.I32, batch, 1),
+                null, spec, "attn");
+        b.output("out", out);
+        Graph g = b.build();
+        FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+        ctx.sharedOptIn = optIn;
+        Attention a = (Attention) g.nodes().stream().filter(n -> n.op() instanceof Attention).findFirst().orElseThrow().op();
+        Launch.Kernel k = (Launch.Kernel) CudaLaunchPlans.plan(a, ctx, ctx.tensor(out)).getFirst();
+        assertEquals(expected, k.function());
+        if (expected.contains("mma")) {
+            assertEquals("attention_mma", k.module());
+            assertEquals((seq + 127) / 128, k.gridX());
+            assertEquals(AttentionCuda.MMA_THREADS, k.block());
+            assertEquals(AttentionCuda.mmaSharedBytes(headDim), k.sharedBytes());
+            assertTrue(k.sharedBytes() <= optIn);
+        }
+        assertEquals(heads, k.gridY());
+        assertEquals(batch, k.gridZ());
+        checkKernel(k);
+    }
+
+    @Test
+    void prefillAttentionSwitchIsParsed() {
+        assertTrue(AttentionCuda.mmaAllowed("auto"));
+        assertFalse(AttentionCuda.mmaAllowed("f32"));
+        assertThrows(IllegalArgumentException.class, () -> AttentionCuda.mmaAllowed("bf16"));
     }
 
     @Test

@@ -50,10 +50,15 @@ final class Blocks {
         return g.name(g.matmul(new MatMul(x, w, b, layout, null, null, act, null, residual), role), role, layer);
     }
 
-    /** Causal self-attention over q/k/v (projected, RoPE already applied where the model has it); KV-cached at `layer`. */
+    /**
+     * Causal self-attention over q/k/v (projected, RoPE already applied where the model has it); KV-cached at `layer`.
+     * weights: the dtype the model's weights are stored in; a 16-bit model lets attention's products run in it
+     * (AttentionSpec.compute).
+     */
     static Tensor selfAttention(GraphBuilder g, Inputs in, Tensor q, Tensor k, Tensor v, int batch, int seqLen, int heads, int kvHeads,
-                                int headDim, int layer) {
-        AttentionSpec spec = new AttentionSpec(batch, seqLen, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), true, layer);
+                                int headDim, int layer, DType weights) {
+        AttentionSpec spec = new AttentionSpec(batch, seqLen, heads, kvHeads, headDim, (float) (1 / Math.sqrt(headDim)), true, layer)
+                .withCompute(weights == DType.BF16 || weights == DType.F16 ? weights : DType.F32);
         return g.name(g.attention(q, k, v, in.past(), in.slots(), null, spec, "attn"), "attn", layer);
     }
 

@@ -46,7 +46,7 @@ public final class Gpt2 implements DecoderModel {
             Tensor q = g.columns(qkv, 0, d, "q-" + l);
             Tensor k = g.columns(qkv, d, d, "k-" + l);
             Tensor v = g.columns(qkv, 2 * d, d, "v-" + l);
-            Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, heads, heads, hd, l);
+            Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, heads, heads, hd, l, wte.dtype());
             x = Blocks.linear(g, a, p + ".attn.c_proj", d, d, WeightLayout.IN_OUT, true, null, x, "ffn_inp", l);
             h = Blocks.norm(g, Norm.LAYER, x, p + ".ln_2", d, eps, "ffn_norm", l);
             Tensor gelu = Blocks.linear(g, h, p + ".mlp.c_fc", d, c.intermediateSize(), WeightLayout.IN_OUT, true, act, null, "ffn_act", l);

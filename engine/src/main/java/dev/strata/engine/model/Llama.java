@@ -55,7 +55,7 @@ public final class Llama implements DecoderModel {
             Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, c.attentionBias(), qRope, null, "q_rope", l);
             Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, c.attentionBias(), kRope, null, "k_rope", l);
             Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, c.attentionBias(), null, "v", l);
-            Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l);
+            Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l, embed.dtype());
             boolean oBias = c.attentionBias() && g.hasWeight(p + ".self_attn.o_proj.bias");
             x = Blocks.linear(g, new Blocks.Normed(a, null), p + ".self_attn.o_proj", qDim, d, oBias, x, "ffn_inp", l);
             h = Blocks.rmsNormed(g, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);

@@ -13,6 +13,11 @@ public final class Nmse {
     /** Fused attention; also bounded by the flash-attention rule, see {@link #ATTENTION_FA_FACTOR}. */
     public static final double ATTENTION = 5e-4;
     /**
+     * Attention whose products may round to BF16/F16 (AttentionSpec.compute): the contract cap;
+     * AttentionLowPrecisionConformanceTest also bounds it by the error 16-bit rounding itself causes.
+     */
+    public static final double ATTENTION_16BIT = 1e-4;
+    /**
      * Flash-attention's rule: a kernel's error is at most about this many times that of a plain
      * float implementation, both against the double reference ...
      */

@@ -1,0 +1,299 @@
+// Prefill attention on tensor cores: the attention of attention.cu's attention_prefill_f32 (same
+// arguments and semantics: cached or uncached keys, GQA/MQA, causal, padding mask, T5 position
+// bias, a row with no visible key writes zeros) with both matrix products in mma.sync
+// m16n8k16 BF16 or F16 instructions and F32 accumulation, for models whose weights are 16-bit
+// (AttentionSpec.compute). q, k, v, the KV cache and the output stay F32 in global memory; the
+// inputs of each product are rounded to 16 bits in registers (q once, pre-scaled; K, V and the
+// probabilities per tile), as PyTorch's BF16 SDPA rounds its BF16 tensors.
+//
+// attention_prefill_mma_{bf16,f16}: block = MMA_BQ = 128 query rows of one (head, sequence);
+//   8 warps, warp w owns rows 16w..16w+15 (one m16 tile). Keys go in tiles of MMA_BK = 64 through
+//   shared memory as F32, double-buffered with cp.async (tile t+1 loads while tile t computes):
+//   K [64][HD+8] row-major, V [64][HD+4] row-major (paddings make the fragment loads below
+//   bank-conflict-free). Per tile and warp:
+//     S[16][64] = Q·Kᵀ: Q's A fragments sit in registers for the whole kernel (HD/16 k-steps);
+//       a K B fragment is {K[key g][d 2t, 2t+1]}, {K[key g][d 2t+8, 2t+9]} (g = lane / 4,
+//       t = lane % 4), rounded to 16 bits as it is read.
+//     mask, bias and the causal limit are added per score; online softmax per row (the 4 lanes
+//       of a quad share a row: max via two xor shuffles), p = 2^((s - m)·log2 e).
+//     O[16][HD] += P·V: the S accumulators of key tiles 2j and 2j+1 are, rounded, exactly the A
+//       fragment of key step j (the C and A layouts of m16n8k16 coincide); a V B fragment is
+//       {V[key 2t][d g], V[key 2t+1][d g]}, {V[key 2t+8][d g], V[key 2t+9][d g]}.
+//   Blocks run in reverse query order so the causal blocks with the most keys start first.
+//   Requires headDim = HD (64 or 128) and blockDim 256; shared memory
+//   mma_smem_bytes(HD) = 2 · 64 · ((HD + 8) + (HD + 4)) · 4 bytes: HD 64 -> 71680, HD 128 ->
+//   137216 (the launcher opts in; GPUs with less opt-in shared memory use attention_prefill_f32).
+//   Launch: grid (ceil(seqLen / 128), heads, batch), block 256.
+#include "strata_cuda.cuh"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+namespace {
+
+constexpr int MMA_THREADS = 256;
+constexpr int MMA_BQ = 128;  // query rows per block: 8 warps x 16
+constexpr int MMA_BK = 64;   // keys per tile
+constexpr float LOG2E = 1.4426950408889634f;
+
+__host__ __device__ constexpr int mma_kstride(int hd) { return hd + 8; }
+__host__ __device__ constexpr int mma_vstride(int hd) { return hd + 4; }
+__host__ __device__ constexpr int mma_stage_floats(int hd) { return MMA_BK * (mma_kstride(hd) + mma_vstride(hd)); }
+__host__ __device__ constexpr int mma_smem_bytes(int hd) { return 2 * mma_stage_floats(hd) * 4; }
+
+// Two floats rounded into one 32-bit register of 16-bit values, lo in the low half (the lower k).
+template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
+template <> __device__ __forceinline__ unsigned pack2<__nv_bfloat16>(float lo, float hi) {
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const unsigned*>(&v);
+}
+template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi) {
+    const __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<const unsigned*>(&v);
+}
+
+// d[4] += A[16x16] · B[16x8] (A row-major 4 regs, B col-major 2 regs, F32 accumulators).
+template <typename T> __device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1);
+template <> __device__ __forceinline__ void mma16816<__nv_bfloat16>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+template <> __device__ __forceinline__ void mma16816<__half>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void cp_async_wait_one() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
+
+template <typename T, int HD, bool VEC>
+__device__ __forceinline__ void attention_prefill_mma(
+    const float* __restrict__ q, int qStride, const float* __restrict__ k, int kStride, const float* __restrict__ v,
+    int vStride, const float* __restrict__ kCache, const float* __restrict__ vCache, int capacity, int cached,
+    const int* __restrict__ past, const int* __restrict__ slots, const float* __restrict__ mask, int maskStride,
+    int maskCols, const float* __restrict__ bias, int biasStride, int biasKeyCols, float* __restrict__ out,
+    int outStride, int seqLen, int kvLen, int heads, int kvHeads, float scale, int causal, float* smem) {
+    constexpr int KS = mma_kstride(HD), VS = mma_vstride(HD);
+    constexpr int KSTEPS = HD / 16;  // k steps of S = Q·Kᵀ
+    constexpr int DT = HD / 8;       // n tiles of O
+    constexpr int NT = MMA_BK / 8;   // n tiles of S
+
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+    const int q0 = (gridDim.x - 1 - blockIdx.x) * MMA_BQ, h = blockIdx.y, b = blockIdx.z;
+    const int kvh = h / (heads / kvHeads);
+    const int p0 = cached ? past[b] : 0;
+    const int len = cached ? p0 + seqLen : kvLen;
+    const float *kb, *vb;
+    int rs, vrs;
+    if (cached) {
+        const int width = kvHeads * HD;
+        const size_t base = (size_t)slots[b] * capacity * width + (size_t)kvh * HD;
+        kb = kCache + base;
+        vb = vCache + base;
+        rs = vrs = width;
+    } else {
+        kb = k + (size_t)b * kvLen * kStride + (size_t)kvh * HD;
+        vb = v + (size_t)b * kvLen * vStride + (size_t)kvh * HD;
+        rs = kStride;
+        vrs = vStride;
+    }
+    const int lastQ = min(q0 + MMA_BQ, seqLen) - 1;
+    const int kEnd = causal ? min(len, p0 + lastQ + 1) : len;  // keys any row of the block sees
+    const int tiles = (kEnd + MMA_BK - 1) / MMA_BK;
+
+    // K and V rows [kt, kt + 64) into stage `st`; rows past kEnd are zero-filled.
+    auto issue = [&](int kt, int st) {
+        float* ks = smem + st * mma_stage_floats(HD);
+        float* vs = ks + MMA_BK * KS;
+        constexpr int W = VEC ? 4 : 1, CH = HD / W;
+#pragma unroll
+        for (int idx = threadIdx.x; idx < MMA_BK * CH; idx += MMA_THREADS) {
+            const int key = idx / CH, c = (idx % CH) * W;
+            const bool ok = kt + key < kEnd;
+            const float* ksrc = ok ? kb + (size_t)(kt + key) * rs + c : kb;
+            const float* vsrc = ok ? vb + (size_t)(kt + key) * vrs + c : vb;
+            if constexpr (VEC) {
+                strata::cp_async16(ks + key * KS + c, ksrc, ok);
+                strata::cp_async16(vs + key * VS + c, vsrc, ok);
+            } else {
+                strata::cp_async4(ks + key * KS + c, ksrc, ok);
+                strata::cp_async4(vs + key * VS + c, vsrc, ok);
+            }
+        }
+    };
+    if (tiles > 0) issue(0, 0);
+    strata::cp_async_commit();
+
+    // Q fragments of this warp's 16 rows (rows past seqLen are zero), pre-scaled, in registers.
+    const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
+    unsigned qa[KSTEPS][4];
+    {
+        const float* qr0 = q + (size_t)(b * seqLen + r0) * qStride + (size_t)h * HD;
+        const float* qr1 = q + (size_t)(b * seqLen + r1) * qStride + (size_t)h * HD;
+        const bool ok0 = r0 < seqLen, ok1 = r1 < seqLen;
+#pragma unroll
+        for (int s = 0; s < KSTEPS; s++) {
+            const int c = 16 * s + 2 * t;
+            qa[s][0] = ok0 ? pack2<T>(__ldg(qr0 + c) * scale, __ldg(qr0 + c + 1) * scale) : 0u;
+            qa[s][1] = ok1 ? pack2<T>(__ldg(qr1 + c) * scale, __ldg(qr1 + c + 1) * scale) : 0u;
+            qa[s][2] = ok0 ? pack2<T>(__ldg(qr0 + c + 8) * scale, __ldg(qr0 + c + 9) * scale) : 0u;
+            qa[s][3] = ok1 ? pack2<T>(__ldg(qr1 + c + 8) * scale, __ldg(qr1 + c + 9) * scale) : 0u;
+        }
+    }
+    // Keys below limit[i] are visible to row i (0: r0, 1: r1).
+    const int limit0 = causal ? min(kEnd, p0 + r0 + 1) : kEnd;
+    const int limit1 = causal ? min(kEnd, p0 + r1 + 1) : kEnd;
+
+    float o[DT][4];
+#pragma unroll
+    for (int n = 0; n < DT; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // running max and (lane-partial) sum per row
+
+    for (int tile = 0; tile < tiles; tile++) {
+        const int kt = tile * MMA_BK;
+        if (tile + 1 < tiles) issue(kt + MMA_BK, (tile + 1) & 1);
+        strata::cp_async_commit();
+        cp_async_wait_one();  // every group but the newest is complete: tile `tile` is in place
+        __syncthreads();
+        const float* ks = smem + (tile & 1) * mma_stage_floats(HD);
+        const float* vs = ks + MMA_BK * KS;
+
+        float s[NT][4];
+#pragma unroll
+        for (int n = 0; n < NT; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+        for (int st = 0; st < KSTEPS; st++) {
+#pragma unroll
+            for (int n = 0; n < NT; n++) {
+                const float* kr = ks + (n * 8 + g) * KS + 16 * st + 2 * t;
+                const float2 lo = *reinterpret_cast<const float2*>(kr);
+                const float2 hi = *reinterpret_cast<const float2*>(kr + 8);
+                mma16816<T>(s[n], qa[st], pack2<T>(lo.x, lo.y), pack2<T>(hi.x, hi.y));
+            }
+        }
+
+        // Mask, bias, causal limit; online softmax of rows r0 (s[.][0..1]) and r1 (s[.][2..3]).
+        float mx0 = -INFINITY, mx1 = -INFINITY;
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const int key = kt + n * 8 + 2 * t + (e & 1);
+                const int row = e < 2 ? r0 : r1;
+                float x = s[n][e];
+                if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
+                if (bias != nullptr && key < biasKeyCols && row < seqLen)
+                    x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
+                x = key < (e < 2 ? limit0 : limit1) ? x : -INFINITY;
+                s[n][e] = x;
+                if (e < 2) mx0 = fmaxf(mx0, x); else mx1 = fmaxf(mx1, x);
+            }
+        }
+        mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 1));
+        mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 2));
+        mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 1));
+        mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 2));
+        const float n0 = fmaxf(m0, mx0), n1 = fmaxf(m1, mx1);
+        const float u0 = n0 == -INFINITY ? 0.f : n0 * LOG2E, u1 = n1 == -INFINITY ? 0.f : n1 * LOG2E;
+        const float c0 = exp2f(m0 * LOG2E - u0), c1 = exp2f(m1 * LOG2E - u1);  // exp2(-inf) = 0 on the first tile
+        m0 = n0;
+        m1 = n1;
+        float ps0 = 0.f, ps1 = 0.f;
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+            s[n][0] = exp2f(fmaf(s[n][0], LOG2E, -u0));
+            s[n][1] = exp2f(fmaf(s[n][1], LOG2E, -u0));
+            s[n][2] = exp2f(fmaf(s[n][2], LOG2E, -u1));
+            s[n][3] = exp2f(fmaf(s[n][3], LOG2E, -u1));
+            ps0 += s[n][0] + s[n][1];
+            ps1 += s[n][2] + s[n][3];
+        }
+        l0 = l0 * c0 + ps0;
+        l1 = l1 * c1 + ps1;
+#pragma unroll
+        for (int n = 0; n < DT; n++) {
+            o[n][0] *= c0;
+            o[n][1] *= c0;
+            o[n][2] *= c1;
+            o[n][3] *= c1;
+        }
+
+        // O += P·V over the tile's 4 key steps of 16.
+#pragma unroll
+        for (int j = 0; j < MMA_BK / 16; j++) {
+            const unsigned pa[4] = {pack2<T>(s[2 * j][0], s[2 * j][1]), pack2<T>(s[2 * j][2], s[2 * j][3]),
+                                    pack2<T>(s[2 * j + 1][0], s[2 * j + 1][1]), pack2<T>(s[2 * j + 1][2], s[2 * j + 1][3])};
+            const float* v0 = vs + (16 * j + 2 * t) * VS + g;
+#pragma unroll
+            for (int n = 0; n < DT; n++) {
+                const float* vc = v0 + n * 8;
+                mma16816<T>(o[n], pa, pack2<T>(vc[0], vc[VS]), pack2<T>(vc[8 * VS], vc[9 * VS]));
+            }
+        }
+        __syncthreads();  // this stage is free for tile + 2
+    }
+
+    l0 += __shfl_xor_sync(strata::FULL_MASK, l0, 1);
+    l0 += __shfl_xor_sync(strata::FULL_MASK, l0, 2);
+    l1 += __shfl_xor_sync(strata::FULL_MASK, l1, 1);
+    l1 += __shfl_xor_sync(strata::FULL_MASK, l1, 2);
+    const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
+    float* d0 = out + (size_t)(b * seqLen + r0) * outStride + (size_t)h * HD + 2 * t;
+    float* d1 = out + (size_t)(b * seqLen + r1) * outStride + (size_t)h * HD + 2 * t;
+#pragma unroll
+    for (int n = 0; n < DT; n++) {
+        if (r0 < seqLen) {
+            d0[n * 8] = o[n][0] * i0;
+            d0[n * 8 + 1] = o[n][1] * i0;
+        }
+        if (r1 < seqLen) {
+            d1[n * 8] = o[n][2] * i1;
+            d1[n * 8 + 1] = o[n][3] * i1;
+        }
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void attention_prefill_mma_entry(
+    const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
+    const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,
+    int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
+    int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+    extern __shared__ float4 smem4[];
+    float* smem = reinterpret_cast<float*>(smem4);
+    if ((headDim != 64 && headDim != 128) || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_smem_bytes(headDim))
+        __trap();
+    const bool vec = qStride % 4 == 0 && (cached ? strata::aligned16(kCache) && strata::aligned16(vCache)
+                                                 : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
+#define STRATA_MMA(HD, VEC)                                                                                            \
+    attention_prefill_mma<T, HD, VEC>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, slots, \
+                                      mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen,  \
+                                      kvLen, heads, kvHeads, scale, causal, smem)
+    if (headDim == 64) {
+        if (vec) STRATA_MMA(64, true); else STRATA_MMA(64, false);
+    } else {
+        if (vec) STRATA_MMA(128, true); else STRATA_MMA(128, false);
+    }
+#undef STRATA_MMA
+}
+
+}  // namespace
+
+#define STRATA_MMA_ENTRY(NAME, T)                                                                                      \
+    extern "C" __global__ void __launch_bounds__(MMA_THREADS, 1) NAME(                                                \
+        const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,   \
+        const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,          \
+        int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,  \
+        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {                        \
+        attention_prefill_mma_entry<T>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past,    \
+                                       slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out,         \
+                                       outStride, seqLen, kvLen, heads, kvHeads, headDim, scale, causal);             \
+    }
+STRATA_MMA_ENTRY(attention_prefill_mma_bf16, __nv_bfloat16)
+STRATA_MMA_ENTRY(attention_prefill_mma_f16, __half)
+#undef STRATA_MMA_ENTRY
+
+// Host-side formula for the launcher (AttentionCuda.mmaSharedBytes): 2 · 64 · (2·HD + 12) · 4.
+static_assert(mma_smem_bytes(64) == 71680, "mma smem formula");
+static_assert(mma_smem_bytes(128) == 137216, "mma smem formula");
