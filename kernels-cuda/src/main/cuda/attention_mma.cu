@@ -6,23 +6,23 @@
 // inputs of each product are rounded to 16 bits in registers (q once, pre-scaled; K, V and the
 // probabilities per tile), as PyTorch's BF16 SDPA rounds its BF16 tensors.
 //
-// attention_prefill_mma_{bf16,f16}: block = MMA_BQ = 128 query rows of one (head, sequence);
-//   8 warps, warp w owns rows 16w..16w+15 (one m16 tile). Keys go in tiles of MMA_BK = 64 through
-//   shared memory as F32, double-buffered with cp.async (tile t+1 loads while tile t computes):
-//   K [64][HD+8] row-major, V [64][HD+4] row-major (paddings make the fragment loads below
-//   bank-conflict-free). Per tile and warp:
+// attention_prefill_mma_{bf16,f16}_d{64,128}: block = MMA_BQ = 128 query rows of one (head, sequence);
+//   8 warps, warp w owns rows 16w..16w+15 (one m16 tile). Keys go in tiles of MMA_BK = 64: the
+//   tile's F32 K and V rows arrive in shared memory by cp.async (the next tile's copy runs while
+//   this one computes), then the block rounds them once into 16-bit copies K16, V16 [64][HD+8]
+//   (row-major; the padding makes ldmatrix conflict-free). Per tile and warp:
 //     S[16][64] = Q·Kᵀ: Q's A fragments sit in registers for the whole kernel (HD/16 k-steps);
-//       a K B fragment is {K[key g][d 2t, 2t+1]}, {K[key g][d 2t+8, 2t+9]} (g = lane / 4,
-//       t = lane % 4), rounded to 16 bits as it is read.
-//     mask, bias and the causal limit are added per score; online softmax per row (the 4 lanes
-//       of a quad share a row: max via two xor shuffles), p = 2^((s - m)·log2 e).
+//       K's B fragments come from K16 by ldmatrix.x4 (two 8-key n tiles per instruction).
+//     mask, bias and the causal limit are applied per score; online softmax per row (the 4 lanes of a quad share a row: max via two xor shuffles),
+//       p = 2^((s - m)·log2 e); the O rescale is skipped while a row's max is unchanged.
 //     O[16][HD] += P·V: the S accumulators of key tiles 2j and 2j+1 are, rounded, exactly the A
-//       fragment of key step j (the C and A layouts of m16n8k16 coincide); a V B fragment is
-//       {V[key 2t][d g], V[key 2t+1][d g]}, {V[key 2t+8][d g], V[key 2t+9][d g]}.
+//       fragment of key step j (the C and A layouts of m16n8k16 coincide); V's B fragments come
+//       from V16 by ldmatrix.x4.trans (two 8-dim n tiles per instruction).
 //   Blocks run in reverse query order so the causal blocks with the most keys start first.
 //   Requires headDim = HD (64 or 128) and blockDim 256; shared memory
-//   mma_smem_bytes(HD) = 2 · 64 · ((HD + 8) + (HD + 4)) · 4 bytes: HD 64 -> 71680, HD 128 ->
-//   137216 (the launcher opts in; GPUs with less opt-in shared memory use attention_prefill_f32).
+//   mma_smem_bytes(HD) = 2·64·HD·4 (F32 stage) + 2·64·(HD + 8)·2 (16-bit copies) bytes: HD 64 ->
+//   51200, HD 128 -> 100352 (the launcher opts in; GPUs with less opt-in shared memory use
+//   attention_prefill_f32).
 //   Launch: grid (ceil(seqLen / 128), heads, batch), block 256.
 #include "strata_cuda.cuh"
 
@@ -36,10 +36,7 @@ constexpr int MMA_BQ = 128;  // query rows per block: 8 warps x 16
 constexpr int MMA_BK = 64;   // keys per tile
 constexpr float LOG2E = 1.4426950408889634f;
 
-__host__ __device__ constexpr int mma_kstride(int hd) { return hd + 8; }
-__host__ __device__ constexpr int mma_vstride(int hd) { return hd + 4; }
-__host__ __device__ constexpr int mma_stage_floats(int hd) { return MMA_BK * (mma_kstride(hd) + mma_vstride(hd)); }
-__host__ __device__ constexpr int mma_smem_bytes(int hd) { return 2 * mma_stage_floats(hd) * 4; }
+__host__ __device__ constexpr int mma_smem_bytes(int hd) { return 2 * MMA_BK * hd * 4 + 2 * MMA_BK * (hd + 8) * 2; }
 
 // Two floats rounded into one 32-bit register of 16-bit values, lo in the low half (the lower k).
 template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
@@ -65,19 +62,33 @@ template <> __device__ __forceinline__ void mma16816<__half>(float (&d)[4], cons
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-__device__ __forceinline__ void cp_async_wait_one() { asm volatile("cp.async.wait_group 1;\n" ::: "memory"); }
+// Four 8x8 16-bit matrices from shared memory: lanes 8i..8i+7 give the row addresses of matrix i;
+// lane l receives, in r[i], matrix i's elements (row l / 4, columns 2(l % 4), 2(l % 4) + 1), or
+// with .trans (rows 2(l % 4), 2(l % 4) + 1, column l / 4). `a` is a shared-space address.
+__device__ __forceinline__ void ldsm_x4(unsigned (&r)[4], unsigned a) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+}
+__device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+}
 
-template <typename T, int HD, bool VEC>
+template <typename T, int HD>
 __device__ __forceinline__ void attention_prefill_mma(
     const float* __restrict__ q, int qStride, const float* __restrict__ k, int kStride, const float* __restrict__ v,
     int vStride, const float* __restrict__ kCache, const float* __restrict__ vCache, int capacity, int cached,
     const int* __restrict__ past, const int* __restrict__ slots, const float* __restrict__ mask, int maskStride,
     int maskCols, const float* __restrict__ bias, int biasStride, int biasKeyCols, float* __restrict__ out,
-    int outStride, int seqLen, int kvLen, int heads, int kvHeads, float scale, int causal, float* smem) {
-    constexpr int KS = mma_kstride(HD), VS = mma_vstride(HD);
+    int outStride, int seqLen, int kvLen, int heads, int kvHeads, float scale, int causal, bool vec, float* smem) {
+    constexpr int BS = HD + 8;       // row stride of K16 / V16 (16-bit elements)
     constexpr int KSTEPS = HD / 16;  // k steps of S = Q·Kᵀ
     constexpr int DT = HD / 8;       // n tiles of O
     constexpr int NT = MMA_BK / 8;   // n tiles of S
+    float* kf = smem;                // [64][HD] F32 K rows of the tile
+    float* vf = kf + MMA_BK * HD;    // [64][HD] F32 V rows
+    T* k16 = reinterpret_cast<T*>(vf + MMA_BK * HD);  // [64][BS]
+    T* v16 = k16 + MMA_BK * BS;                       // [64][BS]
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     const int q0 = (gridDim.x - 1 - blockIdx.x) * MMA_BQ, h = blockIdx.y, b = blockIdx.z;
@@ -102,27 +113,28 @@ __device__ __forceinline__ void attention_prefill_mma(
     const int kEnd = causal ? min(len, p0 + lastQ + 1) : len;  // keys any row of the block sees
     const int tiles = (kEnd + MMA_BK - 1) / MMA_BK;
 
-    // K and V rows [kt, kt + 64) into stage `st`; rows past kEnd are zero-filled.
-    auto issue = [&](int kt, int st) {
-        float* ks = smem + st * mma_stage_floats(HD);
-        float* vs = ks + MMA_BK * KS;
-        constexpr int W = VEC ? 4 : 1, CH = HD / W;
-#pragma unroll
-        for (int idx = threadIdx.x; idx < MMA_BK * CH; idx += MMA_THREADS) {
-            const int key = idx / CH, c = (idx % CH) * W;
-            const bool ok = kt + key < kEnd;
-            const float* ksrc = ok ? kb + (size_t)(kt + key) * rs + c : kb;
-            const float* vsrc = ok ? vb + (size_t)(kt + key) * vrs + c : vb;
-            if constexpr (VEC) {
-                strata::cp_async16(ks + key * KS + c, ksrc, ok);
-                strata::cp_async16(vs + key * VS + c, vsrc, ok);
-            } else {
-                strata::cp_async4(ks + key * KS + c, ksrc, ok);
-                strata::cp_async4(vs + key * VS + c, vsrc, ok);
+    // F32 K and V rows [kt, kt + 64) into kf / vf (16-byte copies where vec, else 4-byte); rows
+    // past kEnd are zero-filled.
+    auto issue = [&](int kt) {
+        if (vec) {
+#pragma unroll 1
+            for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
+                const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
+                const bool ok = kt + key < kEnd;
+                strata::cp_async16(kf + key * HD + c, ok ? kb + (size_t)(kt + key) * rs + c : kb, ok);
+                strata::cp_async16(vf + key * HD + c, ok ? vb + (size_t)(kt + key) * vrs + c : vb, ok);
+            }
+        } else {
+#pragma unroll 1
+            for (int idx = threadIdx.x; idx < MMA_BK * HD; idx += MMA_THREADS) {
+                const int key = idx / HD, c = idx % HD;
+                const bool ok = kt + key < kEnd;
+                strata::cp_async4(kf + key * HD + c, ok ? kb + (size_t)(kt + key) * rs + c : kb, ok);
+                strata::cp_async4(vf + key * HD + c, ok ? vb + (size_t)(kt + key) * vrs + c : vb, ok);
             }
         }
     };
-    if (tiles > 0) issue(0, 0);
+    if (tiles > 0) issue(0);
     strata::cp_async_commit();
 
     // Q fragments of this warp's 16 rows (rows past seqLen are zero), pre-scaled, in registers.
@@ -141,9 +153,12 @@ __device__ __forceinline__ void attention_prefill_mma(
             qa[s][3] = ok1 ? pack2<T>(__ldg(qr1 + c + 8) * scale, __ldg(qr1 + c + 9) * scale) : 0u;
         }
     }
-    // Keys below limit[i] are visible to row i (0: r0, 1: r1).
+    // Keys below limit0 / limit1 are visible to row r0 / r1.
     const int limit0 = causal ? min(kEnd, p0 + r0 + 1) : kEnd;
     const int limit1 = causal ? min(kEnd, p0 + r1 + 1) : kEnd;
+    // ldmatrix row addresses of this lane (shared space): K16 rows of n tiles, V16 rows of key steps
+    const unsigned kLane = (unsigned)__cvta_generic_to_shared(k16 + ((lane >> 4) * 8 + (lane & 7)) * BS + ((lane >> 3) & 1) * 8);
+    const unsigned vLane = (unsigned)__cvta_generic_to_shared(v16 + (((lane >> 3) & 1) * 8 + (lane & 7)) * BS + (lane >> 4) * 8);
 
     float o[DT][4];
 #pragma unroll
@@ -152,12 +167,19 @@ __device__ __forceinline__ void attention_prefill_mma(
 
     for (int tile = 0; tile < tiles; tile++) {
         const int kt = tile * MMA_BK;
-        if (tile + 1 < tiles) issue(kt + MMA_BK, (tile + 1) & 1);
+        strata::cp_async_wait_all();
+        __syncthreads();  // the tile's F32 rows are in place; every warp is done with K16 / V16
+#pragma unroll 1
+        for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
+            const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
+            const float4 a = *reinterpret_cast<const float4*>(kf + key * HD + c);
+            const float4 w = *reinterpret_cast<const float4*>(vf + key * HD + c);
+            *reinterpret_cast<uint2*>(k16 + key * BS + c) = make_uint2(pack2<T>(a.x, a.y), pack2<T>(a.z, a.w));
+            *reinterpret_cast<uint2*>(v16 + key * BS + c) = make_uint2(pack2<T>(w.x, w.y), pack2<T>(w.z, w.w));
+        }
+        __syncthreads();  // K16 / V16 ready; the F32 stage is free for the next tile
+        if (tile + 1 < tiles) issue(kt + MMA_BK);
         strata::cp_async_commit();
-        cp_async_wait_one();  // every group but the newest is complete: tile `tile` is in place
-        __syncthreads();
-        const float* ks = smem + (tile & 1) * mma_stage_floats(HD);
-        const float* vs = ks + MMA_BK * KS;
 
         float s[NT][4];
 #pragma unroll
@@ -165,30 +187,35 @@ __device__ __forceinline__ void attention_prefill_mma(
 #pragma unroll
         for (int st = 0; st < KSTEPS; st++) {
 #pragma unroll
-            for (int n = 0; n < NT; n++) {
-                const float* kr = ks + (n * 8 + g) * KS + 16 * st + 2 * t;
-                const float2 lo = *reinterpret_cast<const float2*>(kr);
-                const float2 hi = *reinterpret_cast<const float2*>(kr + 8);
-                mma16816<T>(s[n], qa[st], pack2<T>(lo.x, lo.y), pack2<T>(hi.x, hi.y));
+            for (int np = 0; np < NT / 2; np++) {
+                unsigned kfrag[4];
+                ldsm_x4(kfrag, kLane + ((np * 16) * BS + 16 * st) * 2);
+                mma16816<T>(s[2 * np], qa[st], kfrag[0], kfrag[1]);
+                mma16816<T>(s[2 * np + 1], qa[st], kfrag[2], kfrag[3]);
             }
         }
 
         // Mask, bias, causal limit; online softmax of rows r0 (s[.][0..1]) and r1 (s[.][2..3]).
         float mx0 = -INFINITY, mx1 = -INFINITY;
+        {
+#pragma unroll
+            for (int n = 0; n < NT; n++) {
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    const int key = kt + n * 8 + 2 * t + (e & 1);
+                    const int row = e < 2 ? r0 : r1;
+                    float x = s[n][e];
+                    if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
+                    if (bias != nullptr && key < biasKeyCols && row < seqLen)
+                        x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
+                    s[n][e] = key < (e < 2 ? limit0 : limit1) ? x : -INFINITY;
+                }
+            }
+        }
 #pragma unroll
         for (int n = 0; n < NT; n++) {
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const int key = kt + n * 8 + 2 * t + (e & 1);
-                const int row = e < 2 ? r0 : r1;
-                float x = s[n][e];
-                if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
-                if (bias != nullptr && key < biasKeyCols && row < seqLen)
-                    x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
-                x = key < (e < 2 ? limit0 : limit1) ? x : -INFINITY;
-                s[n][e] = x;
-                if (e < 2) mx0 = fmaxf(mx0, x); else mx1 = fmaxf(mx1, x);
-            }
+            mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
+            mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
         }
         mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 1));
         mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 2));
@@ -211,12 +238,19 @@ __device__ __forceinline__ void attention_prefill_mma(
         }
         l0 = l0 * c0 + ps0;
         l1 = l1 * c1 + ps1;
+        if (c0 != 1.f) {
 #pragma unroll
-        for (int n = 0; n < DT; n++) {
-            o[n][0] *= c0;
-            o[n][1] *= c0;
-            o[n][2] *= c1;
-            o[n][3] *= c1;
+            for (int n = 0; n < DT; n++) {
+                o[n][0] *= c0;
+                o[n][1] *= c0;
+            }
+        }
+        if (c1 != 1.f) {
+#pragma unroll
+            for (int n = 0; n < DT; n++) {
+                o[n][2] *= c1;
+                o[n][3] *= c1;
+            }
         }
 
         // O += P·V over the tile's 4 key steps of 16.
@@ -224,14 +258,14 @@ __device__ __forceinline__ void attention_prefill_mma(
         for (int j = 0; j < MMA_BK / 16; j++) {
             const unsigned pa[4] = {pack2<T>(s[2 * j][0], s[2 * j][1]), pack2<T>(s[2 * j][2], s[2 * j][3]),
                                     pack2<T>(s[2 * j + 1][0], s[2 * j + 1][1]), pack2<T>(s[2 * j + 1][2], s[2 * j + 1][3])};
-            const float* v0 = vs + (16 * j + 2 * t) * VS + g;
 #pragma unroll
-            for (int n = 0; n < DT; n++) {
-                const float* vc = v0 + n * 8;
-                mma16816<T>(o[n], pa, pack2<T>(vc[0], vc[VS]), pack2<T>(vc[8 * VS], vc[9 * VS]));
+            for (int dp = 0; dp < DT / 2; dp++) {
+                unsigned vfrag[4];
+                ldsm_x4_trans(vfrag, vLane + ((16 * j) * BS + dp * 16) * 2);
+                mma16816<T>(o[2 * dp], pa, vfrag[0], vfrag[1]);
+                mma16816<T>(o[2 * dp + 1], pa, vfrag[2], vfrag[3]);
             }
         }
-        __syncthreads();  // this stage is free for tile + 2
     }
 
     l0 += __shfl_xor_sync(strata::FULL_MASK, l0, 1);
@@ -254,46 +288,41 @@ __device__ __forceinline__ void attention_prefill_mma(
     }
 }
 
-template <typename T>
+template <typename T, int HD>
 __device__ __forceinline__ void attention_prefill_mma_entry(
     const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
     const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
     int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
     extern __shared__ float4 smem4[];
-    float* smem = reinterpret_cast<float*>(smem4);
-    if ((headDim != 64 && headDim != 128) || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_smem_bytes(headDim))
-        __trap();
-    const bool vec = qStride % 4 == 0 && (cached ? strata::aligned16(kCache) && strata::aligned16(vCache)
-                                                 : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
-#define STRATA_MMA(HD, VEC)                                                                                            \
-    attention_prefill_mma<T, HD, VEC>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, slots, \
-                                      mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen,  \
-                                      kvLen, heads, kvHeads, scale, causal, smem)
-    if (headDim == 64) {
-        if (vec) STRATA_MMA(64, true); else STRATA_MMA(64, false);
-    } else {
-        if (vec) STRATA_MMA(128, true); else STRATA_MMA(128, false);
-    }
-#undef STRATA_MMA
+    if (headDim != HD || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_smem_bytes(HD)) __trap();
+    const bool vec = (cached ? strata::aligned16(kCache) && strata::aligned16(vCache)
+                             : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
+    attention_prefill_mma<T, HD>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, slots, mask,
+                                 maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, heads,
+                                 kvHeads, scale, causal, vec, reinterpret_cast<float*>(smem4));
 }
 
 }  // namespace
 
-#define STRATA_MMA_ENTRY(NAME, T)                                                                                      \
+// One entry per 16-bit type and head size (one instantiation each keeps every variant within 255
+// registers without spills).
+#define STRATA_MMA_ENTRY(NAME, T, HD)                                                                                  \
     extern "C" __global__ void __launch_bounds__(MMA_THREADS, 1) NAME(                                                \
         const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,   \
         const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,          \
         int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,  \
         int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {                        \
-        attention_prefill_mma_entry<T>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past,    \
-                                       slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out,         \
-                                       outStride, seqLen, kvLen, heads, kvHeads, headDim, scale, causal);             \
+        attention_prefill_mma_entry<T, HD>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, \
+                                           slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out,      \
+                                           outStride, seqLen, kvLen, heads, kvHeads, headDim, scale, causal);          \
     }
-STRATA_MMA_ENTRY(attention_prefill_mma_bf16, __nv_bfloat16)
-STRATA_MMA_ENTRY(attention_prefill_mma_f16, __half)
+STRATA_MMA_ENTRY(attention_prefill_mma_bf16_d64, __nv_bfloat16, 64)
+STRATA_MMA_ENTRY(attention_prefill_mma_bf16_d128, __nv_bfloat16, 128)
+STRATA_MMA_ENTRY(attention_prefill_mma_f16_d64, __half, 64)
+STRATA_MMA_ENTRY(attention_prefill_mma_f16_d128, __half, 128)
 #undef STRATA_MMA_ENTRY
 
-// Host-side formula for the launcher (AttentionCuda.mmaSharedBytes): 2 · 64 · (2·HD + 12) · 4.
-static_assert(mma_smem_bytes(64) == 71680, "mma smem formula");
-static_assert(mma_smem_bytes(128) == 137216, "mma smem formula");
+// Host-side formula for the launcher (AttentionCuda.mmaSharedBytes): 512·HD + 256·(HD + 8).
+static_assert(mma_smem_bytes(64) == 51200, "mma smem formula");
+static_assert(mma_smem_bytes(128) == 100352, "mma smem formula");

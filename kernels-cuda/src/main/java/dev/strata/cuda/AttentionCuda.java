@@ -32,8 +32,8 @@ final class AttentionCuda {
     /** Query rows per tensor-core prefill block (MMA_BQ in attention_mma.cu) and its threads. */
     static final int MMA_BLOCK_Q = 128, MMA_THREADS = 256;
 
-    /** attention_prefill_mma_* dynamic shared memory: two stages of K [64][hd+8] and V [64][hd+4] floats. */
-    static int mmaSharedBytes(int headDim) { return 2 * 64 * ((headDim + 8) + (headDim + 4)) * Float.BYTES; }
+    /** attention_prefill_mma_* dynamic shared memory: F32 K and V tiles [64][hd] plus their 16-bit copies [64][hd+8]. */
+    static int mmaSharedBytes(int headDim) { return 2 * 64 * headDim * Float.BYTES + 2 * 64 * (headDim + 8) * 2; }
 
     /**
      * Whether 16-bit compute may take the tensor-core kernel (system property
@@ -53,7 +53,7 @@ final class AttentionCuda {
     /** The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes, or null for the F32 one. */
     static String mmaKernel(AttentionSpec s, int sharedOptIn) {
         if (!MMA_ALLOWED || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
-        return s.compute() == DType.BF16 ? "attention_prefill_mma_bf16" : "attention_prefill_mma_f16";
+        return "attention_prefill_mma_" + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
     }
 
     /** Keys per decode split at least; at most MAX_SPLITS splits. */

@@ -299,11 +299,13 @@ class CudaLaunchPlanTest {
     /**
      * Prefill attention takes the tensor-core kernel exactly where the spec allows 16-bit products,
      * the head size is 64 or 128 and the device has its shared memory (an sm_86 opt-in of 99 KiB
-     * holds head size 64 only); it launches 128-row blocks of 256 threads and matches the PTX.
+     * holds both head sizes; less does not hold 128); it launches 128-row blocks of 256 threads and
+     * matches the PTX.
      */
     @ParameterizedTest(name = "{0} head dim {1} opt-in {2}")
-    @CsvSource({"BF16,128,232448,attention_prefill_mma_bf16", "F16,64,232448,attention_prefill_mma_f16",
-            "BF16,64,101376,attention_prefill_mma_bf16", "BF16,128,101376,attention_prefill_f32",
+    @CsvSource({"BF16,128,232448,attention_prefill_mma_bf16_d128", "F16,64,232448,attention_prefill_mma_f16_d64",
+            "BF16,64,101376,attention_prefill_mma_bf16_d64", "F16,128,101376,attention_prefill_mma_f16_d128",
+            "BF16,128,99000,attention_prefill_f32",
             "F32,128,232448,attention_prefill_f32", "BF16,96,232448,attention_prefill_f32", "F16,256,232448,attention_prefill_f32"})
     void prefillAttentionUsesTensorCoresFor16BitCompute(DType compute, int headDim, int optIn, String expected) {
         int batch = 2, seq = 300, heads = 8, kvHeads = 2;
