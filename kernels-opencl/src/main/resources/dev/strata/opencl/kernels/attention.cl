@@ -38,6 +38,33 @@
 #define ATT_KCHUNK 16       // head dims staged per K sub-tile
 #define ATT_GH 8            // (query row, query head) pairs per work-group
 
+// Where the keys and values of sequence b and KV head kvh live (first element, row stride), how
+// many keys it has and the position of its first query row (see the header: cached or uncached).
+static void att_sequence_keys(__global const float* k, int kOff, int kStride, __global const float* v, int vOff, int vStride,
+                              __global const float* kc, __global const float* vc, int capacity, int cached,
+                              __global const int* past, int pastOff, __global const int* slots, int slotsOff,
+                              int seqLen, int kvLen, int kvHeads, int headDim, int b, int kvh,
+                              __global const float** kBase, __global const float** vBase, long* kRow, long* vRow,
+                              int* len, int* pos0) {
+    if (cached) {
+        const int width = kvHeads * headDim;
+        const long row0 = (long) slots[slotsOff + b] * capacity * width + (long) kvh * headDim;
+        *kBase = kc + row0;
+        *vBase = vc + row0;
+        *kRow = width;
+        *vRow = width;
+        *pos0 = past[pastOff + b];
+        *len = *pos0 + seqLen;
+    } else {
+        *kBase = k + kOff + (long) b * kvLen * kStride + (long) kvh * headDim;
+        *vBase = v + vOff + (long) b * kvLen * vStride + (long) kvh * headDim;
+        *kRow = kStride;
+        *vRow = vStride;
+        *pos0 = 0;
+        *len = kvLen;
+    }
+}
+
 __kernel void kv_append(__global const float* k, int kOff, int kStride,
                         __global const float* v, int vOff, int vStride,
                         __global const int* past, int pastOff,
@@ -98,25 +125,8 @@ void attention(__global const float* q, int qOff, int qStride,
     __global const float* vBase;
     long kRow, vRow;
     int len, pos0;
-    if (cached) {
-        const int width = kvHeads * headDim;
-        const long row0 = (long) slots[slotsOff + b] * capacity * width;
-        kBase = kc + row0;
-        vBase = vc + row0;
-        kRow = width;
-        vRow = width;
-        pos0 = past[pastOff + b];
-        len = pos0 + seqLen;
-    } else {
-        kBase = k + kOff + (long) b * kvLen * kStride;
-        vBase = v + vOff + (long) b * kvLen * vStride;
-        kRow = kStride;
-        vRow = vStride;
-        pos0 = 0;
-        len = kvLen;
-    }
-    kBase += (long) kvh * headDim;
-    vBase += (long) kvh * headDim;
+    att_sequence_keys(k, kOff, kStride, v, vOff, vStride, kc, vc, capacity, cached, past, pastOff, slots, slotsOff,
+                      seqLen, kvLen, kvHeads, headDim, b, kvh, &kBase, &vBase, &kRow, &vRow, &len, &pos0);
 
     // Pair p: query row b * seqLen + i0 + p / hpg, head hBase + p % hpg; keys j < lim[p] visible.
     int row[ATT_GH], head[ATT_GH], lim[ATT_GH];
@@ -275,25 +285,8 @@ void attention_prefill(__global const float* q, int qOff, int qStride,
     __global const float* vBase;
     long kRow, vRow;
     int len, pos0;
-    if (cached) {
-        const int width = kvHeads * headDim;
-        const long row0 = (long) slots[slotsOff + b] * capacity * width;
-        kBase = kc + row0;
-        vBase = vc + row0;
-        kRow = width;
-        vRow = width;
-        pos0 = past[pastOff + b];
-        len = pos0 + seqLen;
-    } else {
-        kBase = k + kOff + (long) b * kvLen * kStride;
-        vBase = v + vOff + (long) b * kvLen * vStride;
-        kRow = kStride;
-        vRow = vStride;
-        pos0 = 0;
-        len = kvLen;
-    }
-    kBase += (long) kvh * headDim;
-    vBase += (long) kvh * headDim;
+    att_sequence_keys(k, kOff, kStride, v, vOff, vStride, kc, vc, capacity, cached, past, pastOff, slots, slotsOff,
+                      seqLen, kvLen, kvHeads, headDim, b, kvh, &kBase, &vBase, &kRow, &vRow, &len, &pos0);
     __global const float* qBase = q + qOff + (long) (b * seqLen) * qStride + (long) h * headDim;
     const int lastRow = min(seqLen, i0 + FA_BQ) - 1;
     const int nMax = causal ? min(len, pos0 + lastRow + 1) : len;
