@@ -3,8 +3,8 @@
 // q·scale, K, V and the probabilities to 16 bits with F32 accumulation; the CPU reference and
 // OpenCL compute in F32 and must meet the same limits trivially. Shapes cover more than one
 // 128-row query block and 64-key tile with tails (seqLen 150, 300), head dims 64 and 128, GQA,
-// causal and not, a padding mask, a two-step cached prefill (100 rows, then 40 more at past 100)
-// and cross-attention (20 queries over 90 keys).
+// causal and not, a padding mask, a two-step cached prefill (100 rows, then 40 more at past 100),
+// cross-attention (20 queries over 90 keys) and a T5-style position bias with an encoder mask.
 //
 // Limit: NMSE at most LOW_PRECISION_FACTOR × that of the same attention computed in double on
 // q, K and V rounded to the 16-bit type (the error the rounding itself causes; a kernel that also
@@ -168,6 +168,41 @@ class AttentionLowPrecisionConformanceTest {
                     "past", h.i32(batch, 1, past), "slots", h.i32(batch, 1, new int[batch]));
             try (var s = h.open(device)) {
                 check(device, compute + " cross-attention", s.run(g, in, null), expected, rounded);
+            }
+        }
+    }
+
+    /** T5-style encoder attention: per-head position bias and padding mask, 130 rows, 4 heads × 64, not causal. */
+    @ParameterizedTest(name = "{0} {1} position bias")
+    @MethodSource("devicesAndTypes")
+    void positionBias(DeviceCase device, DType compute) {
+        int batch = 2, seq = 130, heads = 4, hd = 64, rows = batch * seq, dim = heads * hd;
+        AttentionSpec spec = new AttentionSpec(batch, seq, heads, heads, hd, 1f / 8, false, -1).withCompute(compute);
+        SplittableRandom rnd = new SplittableRandom(57);
+        float[] q = OpHarness.uniform(rnd, rows * dim, -2, 2);
+        float[] k = OpHarness.uniform(rnd, rows * dim, -2, 2);
+        float[] v = OpHarness.uniform(rnd, rows * dim, -1, 1);
+        float[] bias = OpHarness.uniform(rnd, rows * seq * heads, -3, 3);
+        float[] mask = AttentionCrossBiasConformanceTest.encoderMask(batch, seq);
+        float[][] keys = new float[batch][], vals = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+            keys[b] = AttentionConformanceTest.rowsOf(k, b, seq, dim);
+            vals[b] = AttentionConformanceTest.rowsOf(v, b, seq, dim);
+        }
+        int[] past = new int[batch];
+        double[] expected = AttentionCrossBiasConformanceTest.attend(q, keys, vals, past, spec, mask, seq, bias, seq, false);
+        double[] rounded = AttentionCrossBiasConformanceTest.attend(round(q, compute), round(keys, compute), round(vals, compute), past, spec,
+                mask, seq, bias, seq, false);
+        try (OpHarness h = new OpHarness()) {
+            var g = h.guarded(rows, dim, DType.F32, b -> b.attention(b.input("q", DType.F32, rows, dim), b.input("k", DType.F32, rows, dim),
+                    b.input("v", DType.F32, rows, dim), b.input("past", DType.I32, batch, 1), b.input("slots", DType.I32, batch, 1),
+                    b.input("mask", DType.F32, batch, seq), AttentionCrossBiasConformanceTest.biasView(b, rows * seq, heads), spec, "attn"));
+            Map<String, HostTensor> in = Map.of("q", h.f32(rows, dim, q), "k", h.f32(rows, dim, k), "v", h.f32(rows, dim, v),
+                    "past", h.i32(batch, 1, past), "slots", h.i32(batch, 1, new int[batch]), "mask", h.f32(batch, seq, mask),
+                    "bias_full", h.f32(rows * seq, heads + AttentionCrossBiasConformanceTest.BIAS_PAD,
+                            AttentionCrossBiasConformanceTest.padded(bias, rows * seq, heads)));
+            try (var s = h.open(device)) {
+                check(device, compute + " attention with position bias", s.run(g, in, null), expected, rounded);
             }
         }
     }
