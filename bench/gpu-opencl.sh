@@ -2,9 +2,11 @@
 # OpenCL on the GPU host's NVIDIA driver (its ICD named explicitly, see ../shared/GPU-HOST.md):
 # the op conformance suite, the OpenCL kernel tests and every fixture on CUDA and OpenCL (the CPU
 # reference is what they compare against), then `strata bench` pp512/tg128 on the generated ~100M
-# F32 Llama with OpenCL and CUDA side by side, the OpenCL decode with its matmul parts as separate
-# kernels (strata.opencl.fusedGemv=none) against the fused GEMV, and KernelRoofline on OpenCL and
-# CUDA (GEMV, GEMM, decode and prefill attention at the GPU target shapes). Usage on the GPU host,
+# F32 Llama with OpenCL and CUDA side by side, OpenCL pp512 with the KV-group attention kernel
+# (strata.opencl.prefillAttention=group) against the flash-style one, the OpenCL decode with its
+# matmul parts as separate kernels (strata.opencl.fusedGemv=none) against the fused GEMV, and
+# KernelRoofline on OpenCL and CUDA (GEMV, GEMM, decode and prefill attention at the GPU target
+# shapes). Usage on the GPU host,
 # from the repository root: bash bench/gpu-opencl.sh (carry .gpu, packed by bench/gpu-pack.sh).
 # STRATA_TEST_BACKENDS (default cuda,opencl) picks the backends the tests run on,
 # STRATA_TEST_TIMEOUT (default 180) the tests' seconds, STRATA_OPENCL_STAGES (default
@@ -33,6 +35,9 @@ quiet() { grep -v "incubator modules\|Unsafe"; }
             echo "## strata bench --backend $b (100M F32)"
             timeout 75 "${STRATA[@]}" bench --backend "$b" -p 512 -n 128 -r 2 2>&1 | quiet
         done
+        echo "## OpenCL pp512 with the KV-group attention kernel for prefill (strata.opencl.prefillAttention=group)"
+        timeout 60 "$JRE/bin/java" "${JAVA_FLAGS[@]}" -Dstrata.opencl.prefillAttention=group -cp ".gpu/lib/*" dev.strata.cli.Main \
+            bench --backend opencl -p 512 -n 0 -r 2 2>&1 | quiet
         echo "## OpenCL decode, matmul parts as separate kernels (strata.opencl.fusedGemv=none)"
         timeout 60 "$JRE/bin/java" "${JAVA_FLAGS[@]}" -Dstrata.opencl.fusedGemv=none -cp ".gpu/lib/*" dev.strata.cli.Main \
             bench --backend opencl -p 0 -n 128 -r 2 2>&1 | quiet

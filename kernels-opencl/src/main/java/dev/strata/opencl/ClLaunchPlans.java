@@ -314,11 +314,26 @@ final class ClLaunchPlans {
     private static long roundUp(long v, long to) { return (v + to - 1) / to * to; }
 
     /**
+     * Whether prefill-sized attention may take the flash-style kernel (system property
+     * strata.opencl.prefillAttention: "flash", the default, or "group" to keep every attention on
+     * the KV-group kernel, for A/B timing).
+     */
+    static final boolean FLASH_PREFILL = flashPrefill(System.getProperty("strata.opencl.prefillAttention", "flash"));
+
+    static boolean flashPrefill(String value) {
+        return switch (value) {
+            case "flash" -> true;
+            case "group" -> false;
+            default -> throw new IllegalArgumentException("strata.opencl.prefillAttention: '" + value + "'; expected flash or group");
+        };
+    }
+
+    /**
      * Whether attention takes the flash-style prefill kernel: more query rows per sequence than one
      * `attention` work-group's pairs and a head size it holds; decode and short chunks keep the
      * KV-group kernel, which loads each K/V tile once for all heads of a group.
      */
-    static boolean prefillKernel(AttentionSpec s) { return s.seqLen() > ATT_PAIRS && s.headDim() <= PREFILL_MAX_HEAD_DIM; }
+    static boolean prefillKernel(AttentionSpec s) { return FLASH_PREFILL && s.seqLen() > ATT_PAIRS && s.headDim() <= PREFILL_MAX_HEAD_DIM; }
 
     private static List<ClCall> attention(Attention a, Context c, ClTensor out) {
         AttentionSpec s = a.spec();

@@ -1,7 +1,7 @@
 // OpenCL matmul launch plans without a device: which kernels a matmul with fused parts becomes
 // (decode OUT_IN: one gemv_out_in[_gate] launch; prefill and IN_OUT: products with an epilogue,
 // prenorm and RoPE as their own kernels), what strata.opencl.fusedGemv leaves out, and that its
-// parser refuses unknown parts. The kernels' results are checked on PoCL by
+// parser refuses unknown parts (as the strata.opencl.prefillAttention switch's does). The kernels' results are checked on PoCL by
 // FusedMatMulConformanceTest (tests/) and ClMatMulKernelTest.
 package dev.strata.opencl;
 
@@ -60,6 +60,13 @@ class ClLaunchPlanTest {
         assertEquals(List.of("matmul_tiled", "rope", "add"), kernels(new Case(17, WeightLayout.OUT_IN, false, false, false, 16, true), ALL));
         assertEquals(List.of("gemv_in_out", "gemv_in_out"), kernels(new Case(3, WeightLayout.IN_OUT, false, true, false, 0, true), ALL));
         assertEquals(List.of("gemv_in_out"), kernels(new Case(3, WeightLayout.IN_OUT, false, false, true, 0, true), ALL));
+    }
+
+    @Test
+    void prefillAttentionSwitchIsParsed() {
+        assertTrue(ClLaunchPlans.flashPrefill("flash"));
+        assertEquals(false, ClLaunchPlans.flashPrefill("group"));
+        assertThrows(IllegalArgumentException.class, () -> ClLaunchPlans.flashPrefill("mma"));
     }
 
     @Test
