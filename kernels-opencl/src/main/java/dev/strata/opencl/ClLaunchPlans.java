@@ -148,11 +148,7 @@ final class ClLaunchPlans {
         ClTensor x = c.tensor(mm.x());
         if (x.rows() <= GEMV_MAX_ROWS && mm.layout() == WeightLayout.OUT_IN) return gemvPlan(mm, x, c, out, fusedParts);
         List<ClCall> plan = new ArrayList<>();
-        if (mm.prenorm() != null) {
-            ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
-            plan.add(rmsNorm(x, c.tensor(mm.prenorm().weight()), mm.prenorm().eps(), normed));
-            x = normed;
-        }
+        if (mm.prenorm() != null) x = prenormed(x, mm.prenorm(), c, plan);
         ClTensor residual = mm.residual() == null || mm.rotary() != null ? null : c.tensor(mm.residual());
         if (mm.gate() == null) {
             plan.add(product(x, c.tensor(mm.w()), mm.bias(), mm.layout(), c, new Epilogue(null, mm.activation(), residual), out));
@@ -175,9 +171,7 @@ final class ClLaunchPlans {
         ClTensor w = c.tensor(mm.w()), bias = optional(c, mm.bias());
         MatMul.Prenorm norm = mm.prenorm();
         if (norm != null && !fusedParts.contains("prenorm")) {
-            ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
-            plan.add(rmsNorm(x, c.tensor(norm.weight()), norm.eps(), normed));
-            x = normed;
+            x = prenormed(x, norm, c, plan);
             norm = null;
         }
         // the kernel pairs RoPE halves by column parity, which needs an even head size
@@ -205,6 +199,13 @@ final class ClLaunchPlans {
         }
         if (mm.residual() != null && res == null) plan.add(add(out, c.tensor(mm.residual()), out));
         return plan;
+    }
+
+    /** x normalised by the prenorm's RMSNorm into the matmul_prenorm scratch, the rms_norm launch added to plan. */
+    private static ClTensor prenormed(ClTensor x, MatMul.Prenorm norm, Context c, List<ClCall> plan) {
+        ClTensor normed = ClTensor.f32(c.scratch("matmul_prenorm", 4L * x.rows() * x.cols()), x.rows(), x.cols());
+        plan.add(rmsNorm(x, c.tensor(norm.weight()), norm.eps(), normed));
+        return normed;
     }
 
     private static ClTensor optional(Context c, Tensor t) { return t == null ? null : c.tensor(t); }

@@ -38,6 +38,19 @@
 #define ATT_KCHUNK 16       // head dims staged per K sub-tile
 #define ATT_GH 8            // (query row, query head) pairs per work-group
 
+// The arguments both attention kernels take (ClLaunchPlans.attention builds them once);
+// `attention` adds hpg and rpg.
+#define ATTENTION_PARAMS \
+        __global const float* q, int qOff, int qStride, \
+        __global const float* k, int kOff, int kStride, \
+        __global const float* v, int vOff, int vStride, \
+        __global const float* kc, __global const float* vc, int capacity, int cached, \
+        __global const int* past, int pastOff, __global const int* slots, int slotsOff, \
+        __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask, \
+        __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias, \
+        __global float* out, int oOff, int oStride, \
+        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal
+
 // Where the keys and values of sequence b and KV head kvh live (first element, row stride), how
 // many keys it has and the position of its first query row (see the header: cached or uncached).
 static void att_sequence_keys(__global const float* k, int kOff, int kStride, __global const float* v, int vOff, int vStride,
@@ -97,17 +110,7 @@ static void att_reduce(__local float (*red)[ATT_WG], int lid, int isMax) {
 }
 
 __kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1)))
-void attention(__global const float* q, int qOff, int qStride,
-               __global const float* k, int kOff, int kStride,
-               __global const float* v, int vOff, int vStride,
-               __global const float* kc, __global const float* vc,
-               int capacity, int cached,
-               __global const int* past, int pastOff,
-               __global const int* slots, int slotsOff,
-               __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
-               __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
-               __global float* out, int oOff, int oStride,
-               int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal, int hpg, int rpg) {
+void attention(ATTENTION_PARAMS, int hpg, int rpg) {
     __local float qs[ATT_GH][ATT_MAX_HD];
     __local float ks[ATT_WG][ATT_KCHUNK + 1];
     __local float ps[ATT_GH][ATT_WG];
@@ -257,17 +260,7 @@ void attention(__global const float* q, int qOff, int qStride,
 #define FA_VK 16 // V rows per staged chunk
 
 __kernel __attribute__((reqd_work_group_size(16, 16, 1)))
-void attention_prefill(__global const float* q, int qOff, int qStride,
-                       __global const float* k, int kOff, int kStride,
-                       __global const float* v, int vOff, int vStride,
-                       __global const float* kc, __global const float* vc,
-                       int capacity, int cached,
-                       __global const int* past, int pastOff,
-                       __global const int* slots, int slotsOff,
-                       __global const float* mask, int maskOff, int maskStride, int maskCols, int hasMask,
-                       __global const float* bias, int biasOff, int biasStride, int biasKeyCols, int hasBias,
-                       __global float* out, int oOff, int oStride,
-                       int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+void attention_prefill(ATTENTION_PARAMS) {
     __local float qk[2 * FA_DC * (FA_BQ + 1)];   // qs[FA_DC][FA_BQ + 1], ks[FA_DC][FA_BK + 1]; later vs[FA_VK][FA_MAXD]
     __local float ps[FA_BQ][FA_BK + 1];          // scores, then probabilities, of the current tile
     __local float pmax[FA_BQ][4], psum[FA_BQ][4];
