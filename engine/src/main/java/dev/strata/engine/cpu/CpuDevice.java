@@ -47,7 +47,13 @@ public final class CpuDevice implements ComputeDevice {
 
     public DeviceBuffer allocate(long bytes, String purpose) { return CpuBuffer.allocate(bytes); }
 
-    public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) { return new CpuBuffer(host, null); }
+    /**
+     * Aliases the mapping, re-typed as a plain native segment (same address, size and scope): the
+     * Vector API kernels then see one segment class for weights and activations alike. With mapped
+     * weights beside native activations their loads ran 4.5× slower in decode (JIT profile
+     * pollution), bench/RESULTS.md.
+     */
+    public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) { return new CpuBuffer(host.reinterpret(host.byteSize()), null); }
 
     public void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src) {
         ((CpuBuffer) dst).segment().asSlice(dstByteOffset, src.byteSize()).copyFrom(src);
