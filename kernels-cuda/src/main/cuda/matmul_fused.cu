@@ -7,8 +7,9 @@
 //   up != null (the _gate_ kernels, which require it): a gate. The warp reads row j of `up` [n, k] beside row j of W and
 //              out = act(x·W + bias) · (x·up + upBias) (act codes as activate.cu);
 //   positions != null: RoPE (rope.cu's rotate-half, positions [m] I32, invFreq [rotaryDims / 2],
-//              heads of headDim columns) on the product, the pairs (i, i + half) of a head computed
-//              in the same block (cols >= 2) and rotated there;
+//              heads of headDim columns) on the product's first rotaryCols columns (heads × headDim,
+//              fewer than n in a stacked q/k/v projection, whose v columns stay as the product), the
+//              pairs (i, i + half) of a head computed in the same block (cols >= 2) and rotated there;
 //   residual != null: out += residual[r, j] (F32 [m, n], row stride resStride); out may alias it.
 // Bias, upBias may be null and share W's dtype. All sums in float.
 // Block = exactly 256 threads (8 warps) serving `cols` columns (1, 2, 4 or 8); the 8 / cols warps
@@ -123,10 +124,11 @@ __device__ __forceinline__ void fused_partials(const float* __restrict__ x, int 
 }
 
 // Output column of logical column L. With RoPE (half = rotaryDims / 2 > 0) each head's pair
-// (i, i + half) sits at adjacent logical columns (2i, 2i + 1), so a block of an even number of
-// columns holds both halves of its pairs; dims past rotaryDims keep their place.
-__device__ __forceinline__ int out_column(int L, int headDim, int half) {
-    if (half == 0) return L;
+// (i, i + half) below rotaryCols sits at adjacent logical columns (2i, 2i + 1), so a block of an
+// even number of columns holds both halves of its pairs; dims past rotaryDims, and columns from
+// rotaryCols (even) on, keep their place.
+__device__ __forceinline__ int out_column(int L, int headDim, int half, int rotaryCols) {
+    if (half == 0 || L >= rotaryCols) return L;
     const int h = L / headDim, q = L - h * headDim;
     return q < 2 * half ? h * headDim + (q >> 1) + (q & 1) * half : L;
 }
@@ -137,7 +139,7 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
                                            const W* __restrict__ g, float eps, const float* residual, int resStride,
                                            float* out, int outStride, int m, int n, int k, int cols, int act, bool norm,
                                            const int* __restrict__ positions, const float* __restrict__ invFreq,
-                                           int headDim, int rotaryDims) {
+                                           int headDim, int rotaryDims, int rotaryCols) {
     __shared__ float red[WARPS][3 * MAX_M];
     __shared__ float vals[WARPS * MAX_M];  // [cols][rows] of this pass, for RoPE's pairs
     const bool rope = positions != nullptr;
@@ -147,7 +149,7 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
                      (NW == 1 || strata::aligned16(up)) && (!norm || strata::aligned16(g));
     const int warp = threadIdx.x >> 5, parts = WARPS / cols, col = warp / parts, part = warp % parts;
     for (int j0 = blockIdx.x * cols; j0 < n; j0 += gridDim.x * cols) {
-        const int j = j0 + col < n ? out_column(j0 + col, headDim, half) : n;
+        const int j = j0 + col < n ? out_column(j0 + col, headDim, half, rotaryCols) : n;
         for (int r0 = 0; r0 < m; r0 += MMAX) {
             const int mm = min(m - r0, MMAX);
             if (j < n) {
@@ -183,7 +185,7 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
                     ss += rp[NW * MAX_M + r];
                 }
                 const float inv = norm ? 1.f / sqrtf(ss / (float)k + eps) : 1.f;
-                const int oc = out_column(jj, headDim, half);
+                const int oc = out_column(jj, headDim, half, rotaryCols);
                 float v = d0 * inv + (bias ? strata::load(bias + oc) : 0.f);
                 if (NW == 2) v = strata::activation(v, act) * (d1 * inv + (upBias ? strata::load(upBias + oc) : 0.f));
                 if (rope) {
@@ -201,10 +203,10 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
                 for (int t = threadIdx.x; t < cols * mm; t += blockDim.x) {
                     const int c = t / mm, r = t % mm, jj = j0 + c;
                     if (jj >= n) continue;
-                    const int oc = out_column(jj, headDim, half), q = jj % headDim;
+                    const int oc = out_column(jj, headDim, half, rotaryCols), q = jj % headDim;
                     const size_t row = (size_t)(r0 + r);
                     float v = vals[c * mm + r];
-                    if (q < 2 * half) {
+                    if (jj < rotaryCols && q < 2 * half) {
                         const float partner = vals[(c ^ 1) * mm + r];
                         double sd, cd;
                         sincos((double)positions[row] * (double)invFreq[q >> 1], &sd, &cd);
@@ -229,12 +231,13 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
     extern "C" __global__ void __launch_bounds__(256, MINB) NAME(                                                        \
         const float* x, int xStride, const W* w, int wStride, const W* bias, const W* up, const W* upBias, const W* g,    \
         float eps, const float* residual, int resStride, float* out, int outStride, int m, int n, int k, int cols,       \
-        int act, int norm, const int* positions, const float* invFreq, int headDim, int rotaryDims) {                    \
+        int act, int norm, const int* positions, const float* invFreq, int headDim, int rotaryDims, int rotaryCols) {    \
         if (blockDim.x != 32 * WARPS || (cols != 1 && cols != 2 && cols != 4 && cols != 8) || (NW == 2) != (up != nullptr) || \
-            (positions != nullptr && (cols == 1 || headDim <= 0 || rotaryDims <= 0 || rotaryDims > headDim)))            \
+            (positions != nullptr && (cols == 1 || headDim <= 0 || rotaryDims <= 0 || rotaryDims > headDim ||            \
+                                      rotaryCols <= 0 || rotaryCols % 2 != 0 || rotaryCols > n)))                         \
             __trap();                                                                                                    \
         gemv_fused<W, NW, MMAX>(x, xStride, w, wStride, bias, up, upBias, g, eps, residual, resStride, out, outStride, m, \
-                                n, k, cols, act, norm != 0, positions, invFreq, headDim, rotaryDims);                    \
+                                n, k, cols, act, norm != 0, positions, invFreq, headDim, rotaryDims, rotaryCols);        \
     }
 #define STRATA_GEMV_FUSED(SUFFIX, W)                                        \
     STRATA_GEMV_FUSED_ENTRY(gemv_fused_##SUFFIX, W, 1, MAX_M, 2)           \

@@ -86,7 +86,7 @@ final class MatMulCuda {
                     norm == null ? 0f : mm.prenorm().eps(), ptr(residual), residual == null ? 0 : residual.stride(), out.ptr(), out.stride(),
                     x.rows(), out.cols(), x.cols(), cols, up == null ? 0 : ElementwiseCuda.code(mm.gate().act()), norm == null ? 0 : 1,
                     rotary == null ? none : c.tensor(rotary.positions()).ptr(), rotary == null ? none : c.tensor(rotary.invFreq()).ptr(),
-                    rotary == null ? 0 : rotary.headDim(), rotary == null ? 0 : rotary.rotaryDims()));
+                    rotary == null ? 0 : rotary.headDim(), rotary == null ? 0 : rotary.rotaryDims(), rotary == null ? 0 : rotary.columns()));
         }
         // Prefill-sized (or IN_OUT, or a norm weight of another dtype): the parts as the kernels
         // of the ops they stand for, through scratch memory.

@@ -254,15 +254,15 @@ class CudaLaunchPlanTest {
     }
 
     @Test
-    void llamaDecodeStepIsEightLaunchesPerLayer() throws Exception {
+    void llamaDecodeStepIsSixLaunchesPerLayer() throws Exception {
         try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
             Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
             FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), 1, 64, m.definition().kvHeads(), m.definition().headDim()));
             List<Launch> launches = planAll(g, ctx);
-            // per layer: q, k (RMSNorm and RoPE fused), v (RMSNorm fused), KV append, attention decode
-            // (split combine fused), o_proj (+ residual), gate·up (RMSNorm + activation fused), down
-            // (+ residual); then the embedding, the last-row gather and the LM head (final RMSNorm fused).
-            assertEquals(8 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
+            // per layer: the stacked q/k/v projection (RMSNorm and RoPE fused), KV append, attention
+            // decode (split combine fused), o_proj (+ residual), gate·up (RMSNorm + activation fused),
+            // down (+ residual); then the embedding, the last-row gather and the LM head (final RMSNorm fused).
+            assertEquals(6 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
             assertTrue(launches.stream().noneMatch(l -> l instanceof Launch.Kernel k
                     && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32", "rope_f32").contains(k.function())));
         }

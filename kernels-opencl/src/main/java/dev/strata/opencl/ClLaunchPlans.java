@@ -249,7 +249,7 @@ final class ClLaunchPlans {
             a.addAll(List.of(none, 0, none, 0, 0, 0, 0, 0));
         } else {
             ClTensor pos = c.tensor(ro.positions()), inv = c.tensor(ro.invFreq());
-            a.addAll(List.of(pos.buf(), pos.off(), inv.buf(), inv.wt(), inv.off(), ro.headDim(), ro.rotaryDims(), 1));
+            a.addAll(List.of(pos.buf(), pos.off(), inv.buf(), inv.wt(), inv.off(), ro.headDim(), ro.rotaryDims(), ro.columns()));
         }
         a.addAll(res == null ? List.of(none, 0, 0, 0) : List.of(res.buf(), res.off(), res.stride(), 1));
         a.addAll(List.of(out.buf(), out.off(), out.stride(), x.rows(), out.cols(), x.cols()));

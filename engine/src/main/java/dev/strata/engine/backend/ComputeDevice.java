@@ -8,6 +8,7 @@ import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 public interface ComputeDevice extends AutoCloseable {
     /** "cpu (reference, 1 thread)", "NVIDIA H100 80GB HBM3 (cuda:0)", ... */
@@ -22,6 +23,23 @@ public interface ComputeDevice extends AutoCloseable {
      * of it, so a host backend may alias it instead of copying.
      */
     DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host);
+
+    /**
+     * Makes a stacked weight resident: the parts' bytes one after another in one buffer (a
+     * copy even on a host backend, which cannot alias several mappings as one).
+     */
+    default DeviceBuffer uploadStackedWeight(String name, DType dtype, List<MemorySegment> parts) {
+        long bytes = 0;
+        for (MemorySegment p : parts) bytes = Math.addExact(bytes, p.byteSize());
+        DeviceBuffer b = allocate(bytes, "weight " + name + " (" + dtype + ")");
+        long offset = 0;
+        for (MemorySegment p : parts) {
+            write(b, offset, p);
+            offset += p.byteSize();
+        }
+        synchronize();
+        return b;
+    }
 
     /** Enqueues a copy host → device; src must stay valid until the next synchronize(). */
     void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src);

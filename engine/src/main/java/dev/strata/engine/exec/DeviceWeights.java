@@ -1,5 +1,6 @@
 // A model's weights resident on one device, uploaded once on first use and shared by every
-// graph (batch/shape bucket) of that model.
+// graph (batch/shape bucket) of that model. A stacked weight (Tensor.parts) is uploaded part by
+// part into one buffer.
 package dev.strata.engine.exec;
 
 import dev.strata.engine.backend.ComputeDevice;
@@ -7,6 +8,7 @@ import dev.strata.engine.backend.DeviceBuffer;
 import dev.strata.engine.graph.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -25,10 +27,11 @@ public final class DeviceWeights implements AutoCloseable {
     public synchronized DeviceBuffer get(Tensor w) {
         DeviceBuffer b = resident.get(w.source());
         if (b == null) {
-            MemorySegment host = source.apply(w.source());
-            b = device.uploadWeight(w.source(), w.dtype(), host);
+            List<MemorySegment> parts = w.parts().stream().map(source).toList();
+            b = parts.size() == 1 ? device.uploadWeight(w.source(), w.dtype(), parts.getFirst())
+                    : device.uploadStackedWeight(w.source(), w.dtype(), parts);
             resident.put(w.source(), b);
-            residentBytes += host.byteSize();
+            residentBytes += parts.stream().mapToLong(MemorySegment::byteSize).sum();
         }
         return b;
     }

@@ -23,7 +23,12 @@ public final class GraphBuilder {
 
     private Tensor add(Tensor.Kind kind, DType dtype, int rows, int cols, Tensor base, long viewOffset, int rowStride,
                        String source, float[] constant, String name) {
-        Tensor t = new Tensor(tensors.size(), kind, dtype, rows, cols, base, viewOffset, rowStride, source, constant, name);
+        return add(kind, dtype, rows, cols, base, viewOffset, rowStride, source, constant, null, name);
+    }
+
+    private Tensor add(Tensor.Kind kind, DType dtype, int rows, int cols, Tensor base, long viewOffset, int rowStride,
+                       String source, float[] constant, List<String> parts, String name) {
+        Tensor t = new Tensor(tensors.size(), kind, dtype, rows, cols, base, viewOffset, rowStride, source, constant, parts, name);
         tensors.add(t);
         return t;
     }
@@ -61,13 +66,77 @@ public final class GraphBuilder {
 
     /** A checkpoint weight, checked against the expected [rows, cols] (1-D weights count as [1, n]). */
     public Tensor weight(String name, int rows, int cols) {
-        Tensor known = weights.get(name);
-        if (known != null) {
-            if (known.rows() != rows || known.cols() != cols) {
-                throw new ShapeException("weight '" + name + "' used as [" + rows + ", " + cols + "] and as " + known.shapeString());
-            }
-            return known;
+        Tensor known = known(name, rows, cols);
+        if (known != null) return known;
+        Tensor t = add(Tensor.Kind.WEIGHT, checkedEntry(name, rows, cols).dtype(), rows, cols, null, 0, cols, name, null, name);
+        weights.put(name, t);
+        return t;
+    }
+
+    /**
+     * Checkpoint weights [rows[i], cols] stacked along rows into one [Σ rows, cols] weight, held
+     * in one device buffer with the parts' bytes in order: Llama's q/k/v projections as one
+     * projection whose output columns are q, then k, then v. The parts must share one dtype.
+     */
+    public Tensor stackedRows(List<String> names, int[] rows, int cols) {
+        requireParts(names, rows.length, "row counts");
+        int[][] shapes = new int[names.size()][];
+        int total = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            shapes[i] = new int[] {rows[i], cols};
+            total = Math.addExact(total, rows[i]);
         }
+        return stacked(names, shapes, total, cols);
+    }
+
+    /** 1-D checkpoint weights [lengths[i]] (biases) concatenated into one [1, Σ lengths] weight, as stackedRows. */
+    public Tensor concatenated(List<String> names, int[] lengths) {
+        requireParts(names, lengths.length, "lengths");
+        int[][] shapes = new int[names.size()][];
+        int total = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            shapes[i] = new int[] {1, lengths[i]};
+            total = Math.addExact(total, lengths[i]);
+        }
+        return stacked(names, shapes, 1, total);
+    }
+
+    private static void requireParts(List<String> names, int sizes, String what) {
+        if (names.size() != sizes || names.size() < 2) {
+            throw new IllegalArgumentException("stacked weight: " + names.size() + " names and " + sizes + " " + what + "; expected two or more of each");
+        }
+    }
+
+    /** The parts (each [shapes[i][0], shapes[i][1]] in the checkpoint) as one [rows, cols] weight. */
+    private Tensor stacked(List<String> names, int[][] shapes, int rows, int cols) {
+        String source = "stack(" + String.join(", ", names) + ")";
+        Tensor known = known(source, rows, cols);
+        if (known != null) return known;
+        DType dtype = null;
+        for (int i = 0; i < shapes.length; i++) {
+            WeightCatalog.Entry e = checkedEntry(names.get(i), shapes[i][0], shapes[i][1]);
+            if (dtype != null && e.dtype() != dtype) {
+                throw new ShapeException("stacked weight " + source + ": '" + names.get(i) + "' has dtype " + e.dtype() + "; expected "
+                        + dtype + " as '" + names.get(0) + "'");
+            }
+            dtype = e.dtype();
+        }
+        Tensor t = add(Tensor.Kind.WEIGHT, dtype, rows, cols, null, 0, cols, source, null, List.copyOf(names), source);
+        weights.put(source, t);
+        return t;
+    }
+
+    /** The weight already declared under this name (checked against [rows, cols]), or null. */
+    private Tensor known(String name, int rows, int cols) {
+        Tensor known = weights.get(name);
+        if (known != null && (known.rows() != rows || known.cols() != cols)) {
+            throw new ShapeException("weight '" + name + "' used as [" + rows + ", " + cols + "] and as " + known.shapeString());
+        }
+        return known;
+    }
+
+    /** The catalog's entry for a weight used as [rows, cols], with its shape and dtype checked. */
+    private WeightCatalog.Entry checkedEntry(String name, int rows, int cols) {
         WeightCatalog.Entry e = catalog.find(name);
         if (e == null) throw new ShapeException("model has no tensor '" + name + "'; expected shape [" + rows + ", " + cols + "]");
         long[] s = e.shape();
@@ -79,9 +148,13 @@ public final class GraphBuilder {
         if (e.dtype() != DType.F32 && e.dtype() != DType.F16 && e.dtype() != DType.BF16) {
             throw new ShapeException("tensor '" + name + "' has dtype " + e.dtype() + "; expected F32, F16 or BF16");
         }
-        Tensor t = add(Tensor.Kind.WEIGHT, e.dtype(), rows, cols, null, 0, cols, name, null, name);
-        weights.put(name, t);
-        return t;
+        return e;
+    }
+
+    /** The dtype of the checkpoint's tensor of this name, or null when it has none. */
+    public DType weightDtype(String name) {
+        WeightCatalog.Entry e = catalog.find(name);
+        return e == null ? null : e.dtype();
     }
 
     /** Whether the checkpoint has a tensor of this name (for optional biases, tied heads). */
@@ -144,7 +217,8 @@ public final class GraphBuilder {
         }
         if (mm.rotary() != null) {
             MatMul.Rotary r = mm.rotary();
-            requireRope("output [" + x.rows() + ", " + n + "]", x.rows(), n, r.positions(), r.invFreq(), r.heads(), r.headDim(), r.rotaryDims(), "matmul " + name);
+            requireRope("output [" + x.rows() + ", " + n + "]", x.rows(), n, true, r.positions(), r.invFreq(), r.heads(), r.headDim(), r.rotaryDims(),
+                    "matmul " + name);
         }
         if (mm.residual() != null) {
             requireF32(mm.residual(), "matmul " + name + " residual");
@@ -168,7 +242,7 @@ public final class GraphBuilder {
 
     public Tensor rope(Tensor x, Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims, String name) {
         requireF32(x, "rope input");
-        requireRope("input " + x, x.rows(), x.cols(), positions, invFreq, heads, headDim, rotaryDims, "rope " + name);
+        requireRope("input " + x, x.rows(), x.cols(), false, positions, invFreq, heads, headDim, rotaryDims, "rope " + name);
         return record(new Rope(x, positions, invFreq, heads, headDim, rotaryDims), activation(DType.F32, x.rows(), x.cols(), name));
     }
 
@@ -265,9 +339,15 @@ public final class GraphBuilder {
     // ---- checks -------------------------------------------------------------------------
 
     /** RoPE over rows × cols: heads × headDim columns, I32 positions per row, rotaryDims / 2 inverse frequencies. */
-    private static void requireRope(String subject, int rows, int cols, Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims, String what) {
+    /** RoPE over heads × headDim columns: all of them, or (leading) the first of at least as many. */
+    private static void requireRope(String subject, int rows, int cols, boolean leading, Tensor positions, Tensor invFreq, int heads, int headDim,
+                                    int rotaryDims, String what) {
         requireDtype(positions, DType.I32, what + " positions");
-        if (cols != heads * headDim) throw new ShapeException(what + ": " + subject + "; expected " + heads + " heads × " + headDim + " = " + heads * headDim + " columns");
+        long rotated = (long) heads * headDim;
+        if (heads <= 0 || headDim <= 0 || (leading ? cols < rotated : cols != rotated)) {
+            throw new ShapeException(what + ": " + subject + "; expected " + (leading ? "at least " : "") + heads + " heads × " + headDim + " = "
+                    + rotated + " columns");
+        }
         if (positions.rows() != rows || positions.cols() != 1) throw new ShapeException(what + ": positions " + positions + "; expected [" + rows + ", 1]");
         if (rotaryDims <= 0 || rotaryDims > headDim || rotaryDims % 2 != 0) throw new ShapeException(what + ": rotary dims " + rotaryDims + " must be even and in (0, " + headDim + "]");
         if (invFreq.rows() != 1 || invFreq.cols() != rotaryDims / 2) throw new ShapeException(what + ": inverse frequencies " + invFreq + "; expected [1, " + rotaryDims / 2 + "]");

@@ -1,10 +1,13 @@
 // A value in a graph: a 2-D matrix [rows, cols] of one dtype. Activations in Strata are
 // matrices of [tokens, features]; weights are [out, in] (or [in, out] for Conv1D checkpoints).
 // A view aliases a column range of another tensor (rowStride = base's row length), so fused
-// projections (GPT-2's c_attn) can be split without copies.
+// projections (GPT-2's c_attn) can be split without copies. A stacked weight holds several
+// checkpoint tensors' bytes one after another in one device buffer (Llama's q/k/v projections as
+// one [q + k + v, hidden] weight): its parts name them in order.
 package dev.strata.engine.graph;
 
 import dev.strata.engine.tensor.DType;
+import java.util.List;
 
 public final class Tensor {
     public enum Kind { INPUT, WEIGHT, CONSTANT, ACTIVATION, VIEW, EXTERNAL }
@@ -19,10 +22,11 @@ public final class Tensor {
     private final int rowStride;
     private final String source;
     private final float[] constant;
+    private final List<String> parts;
     private String name;
 
     Tensor(int id, Kind kind, DType dtype, int rows, int cols, Tensor base, long viewOffset, int rowStride,
-           String source, float[] constant, String name) {
+           String source, float[] constant, List<String> parts, String name) {
         if (rows <= 0 || cols <= 0) throw new ShapeException("tensor '" + name + "' has shape [" + rows + ", " + cols + "]; expected positive dimensions");
         this.id = id;
         this.kind = kind;
@@ -34,6 +38,7 @@ public final class Tensor {
         this.rowStride = rowStride;
         this.source = source;
         this.constant = constant;
+        this.parts = parts;
         this.name = name;
     }
 
@@ -50,6 +55,12 @@ public final class Tensor {
     public long viewOffset() { return viewOffset; }
     /** For weights: the checkpoint tensor name; for inputs and externals: their name. */
     public String source() { return source; }
+    /**
+     * For weights: the checkpoint tensors whose bytes it holds, in order (just source() unless
+     * stacked); empty for every other kind.
+     */
+    public List<String> parts() { return parts != null ? parts : kind == Kind.WEIGHT ? List.of(source) : List.of(); }
+
     /** For constants: the values, row-major. */
     public float[] constant() { return constant; }
     public String name() { return name; }

@@ -10,6 +10,7 @@ import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
+import java.util.List;
 
 final class Blocks {
     private Blocks() {}
@@ -88,6 +89,49 @@ final class Blocks {
         Tensor b = bias ? g.weight(prefix + ".bias", 1, out) : null;
         return g.name(g.matmul(new MatMul(x.x(), w, b, WeightLayout.OUT_IN, x.prenorm(), null, rotary, residual), role), role, layer);
     }
+
+    /**
+     * Whether q, k and v project as one matmul over their stacked weights (system property
+     * strata.stackedQkv, default true; false keeps three matmuls, for A/B timing). Read once: a
+     * model's graphs must agree, as they share its resident weights.
+     */
+    static final boolean STACKED_QKV = Boolean.parseBoolean(System.getProperty("strata.stackedQkv", "true"));
+
+    /** A self-attention block's projected queries, keys and values. */
+    record Qkv(Tensor q, Tensor k, Tensor v) {}
+
+    /**
+     * The q, k and v projections (prefix.{q,k,v}_proj, torch Linear) of normed rows, with RoPE
+     * (rotate-half over rotaryDims of each head) on q and k. Stacked: one matmul over the [q; k; v]
+     * weight (one decode GEMV instead of three), RoPE over its first heads + kvHeads heads, and
+     * q, k, v column views of its output; three matmuls where stacking is off or the three
+     * weights (or biases) do not share a dtype.
+     */
+    static Qkv qkvProjections(GraphBuilder g, Normed h, String prefix, int dim, int heads, int kvHeads, int headDim, boolean bias,
+                              Tensor positions, Tensor invFreq, int rotaryDims, int layer) {
+        int qDim = heads * headDim, kvDim = kvHeads * headDim;
+        List<String> names = List.of(prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj");
+        if (!STACKED_QKV || !sameDtype(g, names, ".weight") || bias && !sameDtype(g, names, ".bias")) {
+            MatMul.Rotary qRope = new MatMul.Rotary(positions, invFreq, heads, headDim, rotaryDims);
+            MatMul.Rotary kRope = new MatMul.Rotary(positions, invFreq, kvHeads, headDim, rotaryDims);
+            return new Qkv(linear(g, h, names.get(0), dim, qDim, bias, qRope, null, "q_rope", layer),
+                    linear(g, h, names.get(1), dim, kvDim, bias, kRope, null, "k_rope", layer),
+                    linear(g, h, names.get(2), dim, kvDim, bias, null, "v", layer));
+        }
+        int[] rows = {qDim, kvDim, kvDim};
+        Tensor w = g.stackedRows(suffixed(names, ".weight"), rows, dim);
+        Tensor b = bias ? g.concatenated(suffixed(names, ".bias"), rows) : null;
+        MatMul.Rotary rope = new MatMul.Rotary(positions, invFreq, heads + kvHeads, headDim, rotaryDims);
+        Tensor qkv = g.name(g.matmul(new MatMul(h.x(), w, b, WeightLayout.OUT_IN, h.prenorm(), null, rope, null), "qkv"), "qkv", layer);
+        return new Qkv(g.name(g.columns(qkv, 0, qDim, "q_rope"), "q_rope", layer), g.name(g.columns(qkv, qDim, kvDim, "k_rope"), "k_rope", layer),
+                g.name(g.columns(qkv, qDim + kvDim, kvDim, "v"), "v", layer));
+    }
+
+    private static boolean sameDtype(GraphBuilder g, List<String> prefixes, String suffix) {
+        return suffixed(prefixes, suffix).stream().map(g::weightDtype).distinct().count() == 1;
+    }
+
+    private static List<String> suffixed(List<String> prefixes, String suffix) { return prefixes.stream().map(p -> p + suffix).toList(); }
 
     /**
      * Llama's SwiGLU MLP with the block's RMSNorm and residual fused: two matmuls, the first

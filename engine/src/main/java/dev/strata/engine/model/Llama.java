@@ -37,25 +37,22 @@ public final class Llama implements DecoderModel {
     public Graph build(WeightCatalog weights, int batch, int seqLen, ForwardOptions o) {
         GraphBuilder g = new GraphBuilder(weights);
         Blocks.Inputs in = Blocks.Inputs.declare(g, batch, seqLen, o);
-        int d = c.hiddenSize(), hd = c.headDim(), qDim = c.numHeads() * hd, kvDim = c.numKvHeads() * hd;
+        int d = c.hiddenSize(), hd = c.headDim(), qDim = c.numHeads() * hd;
         float eps = (float) c.normEps();
         Tensor embed = g.weight("model.embed_tokens.weight", c.vocabSize(), d); // [vocab, hidden]
         Tensor freq = g.constant("rope_inv_freq", 1, invFreq.length, invFreq);
         Tensor x = g.name(g.embedding(embed, in.tokens(), "embed"), "embed", -1);
         Blocks.hiddenState(g, o, 0, x);
         Activation act = Activation.fromHf(c.hiddenAct());
-        // The residual adds are fused into o_proj and down_proj, gate/up/act into one op, RoPE into
-        // the q and k projections, and in decode-sized graphs the RMSNorms into the matmuls that
-        // read them (Blocks.rmsNormed).
-        MatMul.Rotary qRope = new MatMul.Rotary(in.positions(), freq, c.numHeads(), hd, c.rotaryDim());
-        MatMul.Rotary kRope = new MatMul.Rotary(in.positions(), freq, c.numKvHeads(), hd, c.rotaryDim());
+        // q/k/v project as one stacked matmul with RoPE fused (Blocks.qkvProjections), the residual
+        // adds are fused into o_proj and down_proj, gate/up/act into one op, and in decode-sized
+        // graphs the RMSNorms into the matmuls that read them (Blocks.rmsNormed).
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l;
             Blocks.Normed h = Blocks.rmsNormed(g, x, p + ".input_layernorm", d, eps, "attn_norm", l);
-            Tensor q = Blocks.linear(g, h, p + ".self_attn.q_proj", d, qDim, c.attentionBias(), qRope, null, "q_rope", l);
-            Tensor k = Blocks.linear(g, h, p + ".self_attn.k_proj", d, kvDim, c.attentionBias(), kRope, null, "k_rope", l);
-            Tensor v = Blocks.linear(g, h, p + ".self_attn.v_proj", d, kvDim, c.attentionBias(), null, "v", l);
-            Tensor a = Blocks.selfAttention(g, in, q, k, v, batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l, embed.dtype());
+            Blocks.Qkv qkv = Blocks.qkvProjections(g, h, p + ".self_attn", d, c.numHeads(), c.numKvHeads(), hd, c.attentionBias(), in.positions(), freq,
+                    c.rotaryDim(), l);
+            Tensor a = Blocks.selfAttention(g, in, qkv.q(), qkv.k(), qkv.v(), batch, seqLen, c.numHeads(), c.numKvHeads(), hd, l, embed.dtype());
             boolean oBias = c.attentionBias() && g.hasWeight(p + ".self_attn.o_proj.bias");
             x = Blocks.linear(g, new Blocks.Normed(a, null), p + ".self_attn.o_proj", qDim, d, oBias, x, "ffn_inp", l);
             h = Blocks.rmsNormed(g, x, p + ".post_attention_layernorm", d, eps, "ffn_norm", l);

@@ -5,7 +5,9 @@
 //             GatedActivate in one op (W_up has W's shape, layout and dtype);
 //   activation: out = act(x·W + bias), exactly Activate on the product (a plain MLP's up
 //             projection: BERT, GPT-2); not together with gate, which has its own;
-//   rotary:   RoPE on the product's rows (exactly the Rope op on it), for q and k projections;
+//   rotary:   RoPE on the first heads × headDim columns of the product's rows (exactly the Rope
+//             op on them), for q and k projections; further columns (v's, in a stacked q/k/v
+//             projection) are left as the product;
 //   residual: out += residual[m, n] (F32), the block's residual Add.
 // Applied in that order. W: [n, k] (OUT_IN) or [k, n] (IN_OUT), F32/F16/BF16; x: F32 [m, k]
 // (may be a view); bias, upBias: [1, n] or null; out: F32 [m, n].
@@ -30,8 +32,11 @@ public record MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout, Preno
     /** The up projection and activation of a gated MLP: out = act(x·W + bias) * (x·up + upBias). */
     public record Gate(Tensor up, Tensor upBias, Activation act) {}
 
-    /** Rotary position embedding of the output rows, as the Rope op with these arguments. */
-    public record Rotary(Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims) {}
+    /** Rotary position embedding of the output rows' first heads × headDim columns, as the Rope op with these arguments. */
+    public record Rotary(Tensor positions, Tensor invFreq, int heads, int headDim, int rotaryDims) {
+        /** The leading output columns RoPE applies to. */
+        public int columns() { return heads * headDim; }
+    }
 
     public MatMul(Tensor x, Tensor w, Tensor bias, WeightLayout layout) { this(x, w, bias, layout, null, null, null, null, null); }
 

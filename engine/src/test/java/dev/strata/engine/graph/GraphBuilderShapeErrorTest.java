@@ -95,9 +95,11 @@ class GraphBuilderShapeErrorTest {
                 "matmul o residual 'residual' F32[5, 31]", "expected [5, 32]");
         Tensor pos = g.input("positions", DType.I32, 5, 1);
         Tensor inv4 = g.constant("inv4", 1, 4, new float[4]);
-        MatMul.Rotary badHeads = new MatMul.Rotary(pos, inv4, 3, 8, 8);
+        MatMul.Rotary badHeads = new MatMul.Rotary(pos, inv4, 5, 8, 8);
         assertContains(error(() -> g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, null, badHeads, null), "k")),
-                "matmul k: output [5, 32]; expected 3 heads × 8 = 24 columns");
+                "matmul k: output [5, 32]; expected at least 5 heads × 8 = 40 columns");
+        MatMul.Rotary leading = new MatMul.Rotary(pos, inv4, 3, 8, 8); // a stacked q/k/v: v's columns are not rotated
+        assertEquals(32, g.matmul(new MatMul(x, w, null, WeightLayout.OUT_IN, null, null, leading, null), "qkv").cols());
     }
 
     @Test

@@ -27,7 +27,9 @@
 //       out of the dot product);
 //     gate (the _gate kernel): each quarter also walks U row j(L); v = act(xW + b) * (xU + u);
 //     act >= 0 without gate: v = act(xW + b);
-//     rotary (hasRot): j(L) pairs the columns of each RoPE pair: within a head (headDim even),
+//     rotary (rotCols > 0, the leading columns RoPE applies to: heads * headDim, possibly fewer
+//       than n, as a stacked q/k/v projection's q and k): for L < rotCols, j(L) pairs the columns
+//       of each RoPE pair: within a head (headDim even),
 //       logical l = L % headDim < rotaryDims maps to column l / 2 + (l % 2) * rotaryDims / 2, so
 //       quarters 2q and 2q + 1 hold (a, b) = (x[i], x[i + rotaryDims/2]) and rotate them in
 //       local memory to (a cos - b sin, b cos + a sin), angle pos[row] * invFreq[l / 2] in `real`
@@ -72,9 +74,9 @@ static void gemv_stage_x(__local float (*xs)[GEMV_KC], __global const float* x, 
     }
 }
 
-// Column of logical column L (see the header): RoPE pairs adjacent when hasRot.
-static int gemv_column(int L, int hasRot, int headDim, int rotaryDims) {
-    if (!hasRot) return L;
+// Column of logical column L (see the header): RoPE pairs adjacent below rotCols.
+static int gemv_column(int L, int rotCols, int headDim, int rotaryDims) {
+    if (L >= rotCols) return L;
     const int l = L % headDim;
     return l < rotaryDims ? L - l + l / 2 + (l % 2) * (rotaryDims / 2) : L;
 }
@@ -89,13 +91,13 @@ static inline void gemv_out_in_body(const int gated, __local float (*xs)[GEMV_KC
         __global const void* upBias, int ubWt, int ubOff, int hasUpBias,
         __global const void* norm, int nWt, int nOff, int hasNorm, float eps, int act,
         __global const int* pos, int posOff, __global const void* invFreq, int invWt, int invOff,
-        int headDim, int rotaryDims, int hasRot,
+        int headDim, int rotaryDims, int rotCols,
         __global const float* res, int rOff, int rStride, int hasRes,
         __global float* out, int oOff, int oStride, int m, int n, int k) {
     const int tid = get_local_id(0), lx = tid % GEMV_LANES, ly = tid / GEMV_LANES;
     const int L = get_group_id(0) * GEMV_COLS + ly;
     const bool live = L < n; // a dead column still joins every barrier
-    const int j = live ? gemv_column(L, hasRot, headDim, rotaryDims) : 0;
+    const int j = live ? gemv_column(L, rotCols, headDim, rotaryDims) : 0;
     const long wRow = wOff + (long) j * wStride, uRow = uOff + (long) j * uStride;
 
     for (int i0 = 0; i0 < m; i0 += GEMV_ROWS) {
@@ -179,8 +181,8 @@ static inline void gemv_out_in_body(const int gated, __local float (*xs)[GEMV_KC
         }
         barrier(CLK_LOCAL_MEM_FENCE); // fin holds both halves of every RoPE pair
         if (live && t < rows) {
-            const int l = hasRot ? L % headDim : 0;
-            if (hasRot && l < rotaryDims) {
+            const int l = L < rotCols ? L % headDim : rotaryDims;
+            if (l < rotaryDims) {
                 const float other = fin[ly ^ 1][t];
                 const real a = (real) ((l % 2) == 0 ? v : other), b = (real) ((l % 2) == 0 ? other : v);
                 const real angle = (real) pos[posOff + i0 + t] * (real) load_w(invFreq, invWt, invOff + l / 2);
@@ -202,12 +204,12 @@ static inline void gemv_out_in_body(const int gated, __local float (*xs)[GEMV_KC
         __global const void* upBias, int ubWt, int ubOff, int hasUpBias, \
         __global const void* norm, int nWt, int nOff, int hasNorm, float eps, int act, \
         __global const int* pos, int posOff, __global const void* invFreq, int invWt, int invOff, \
-        int headDim, int rotaryDims, int hasRot, \
+        int headDim, int rotaryDims, int rotCols, \
         __global const float* res, int rOff, int rStride, int hasRes, \
         __global float* out, int oOff, int oStride, int m, int n, int k
 #define GEMV_OUT_IN_ARGS x, xOff, xStride, w, wWt, wOff, wStride, vec4, bias, bWt, biasOff, hasBias, \
         up, uWt, uOff, uStride, upBias, ubWt, ubOff, hasUpBias, norm, nWt, nOff, hasNorm, eps, act, \
-        pos, posOff, invFreq, invWt, invOff, headDim, rotaryDims, hasRot, res, rOff, rStride, hasRes, out, oOff, oStride, m, n, k
+        pos, posOff, invFreq, invWt, invOff, headDim, rotaryDims, rotCols, res, rOff, rStride, hasRes, out, oOff, oStride, m, n, k
 
 __kernel __attribute__((reqd_work_group_size(GEMV_THREADS, 1, 1)))
 void gemv_out_in(GEMV_OUT_IN_PARAMS) {

@@ -99,14 +99,22 @@ class FusedMatMulConformanceTest {
         }
     }
 
-    /** m rows, k inputs, heads × headDim outputs of which rotaryDims per head rotate. */
-    record RopeShape(int m, int k, int heads, int headDim, int rotaryDims) {
-        @Override public String toString() { return "[" + m + ", " + k + "]·W → " + heads + "×" + headDim + " rot " + rotaryDims; }
+    /**
+     * m rows, k inputs, heads × headDim outputs of which rotaryDims per head rotate, then `plain`
+     * outputs RoPE leaves alone (a stacked q/k/v projection's v).
+     */
+    record RopeShape(int m, int k, int heads, int headDim, int rotaryDims, int plain) {
+        RopeShape(int m, int k, int heads, int headDim, int rotaryDims) { this(m, k, heads, headDim, rotaryDims, 0); }
+
+        @Override public String toString() {
+            return "[" + m + ", " + k + "]·W → " + heads + "×" + headDim + " rot " + rotaryDims + (plain > 0 ? " + " + plain + " plain" : "");
+        }
     }
 
     static Stream<Arguments> rotaryCases() {
         List<RopeShape> shapes = List.of(new RopeShape(1, 771, 3, 16, 12), new RopeShape(1, 64, 4, 128, 128),
-                new RopeShape(3, 64, 8, 8, 8), new RopeShape(17, 130, 3, 32, 32));
+                new RopeShape(3, 64, 8, 8, 8), new RopeShape(17, 130, 3, 32, 32), new RopeShape(1, 96, 6, 16, 16, 32),
+                new RopeShape(5, 72, 3, 32, 24, 10), new RopeShape(13, 40, 2, 64, 64, 64));
         return OpHarness.cross(DeviceCase.all(), List.of(DType.F32, DType.BF16), List.of(false, true), List.of(false, true), shapes);
     }
 
@@ -114,7 +122,7 @@ class FusedMatMulConformanceTest {
     @ParameterizedTest(name = "{0} {1} prenorm={2} residual={3} {4}")
     @MethodSource("rotaryCases")
     void rotary(DeviceCase device, DType dtype, boolean prenorm, boolean withResidual, RopeShape s) {
-        int m = s.m(), k = s.k(), n = s.heads() * s.headDim(), half = s.rotaryDims() / 2;
+        int m = s.m(), k = s.k(), n = s.heads() * s.headDim() + s.plain(), half = s.rotaryDims() / 2;
         SplittableRandom rnd = new SplittableRandom(31L * m + 7L * k + n + s.rotaryDims());
         float[] x = OpHarness.uniform(rnd, m * k, -2, 2);
         float[] residual = OpHarness.uniform(rnd, m * n, -1, 1);
