@@ -6,6 +6,7 @@
 
 extern "C" __global__ void activate_f32(const float* __restrict__ x, int xStride, float* out, int outStride,
                                         int rows, int cols, int act) {
+    strata::pdl_entry();
     strata::grid_stride_2d(rows, cols, [&](int r, int c) {
         out[(size_t)r * outStride + c] = strata::activation(x[(size_t)r * xStride + c], act);
     });

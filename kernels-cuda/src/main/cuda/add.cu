@@ -5,6 +5,7 @@
 
 extern "C" __global__ void add_f32(const float* a, int aStride, const float* b, int bStride, float* out,
                                    int outStride, int rows, int cols) {
+    strata::pdl_entry();
     strata::grid_stride_2d(rows, cols, [&](int r, int c) {
         out[(size_t)r * outStride + c] = a[(size_t)r * aStride + c] + b[(size_t)r * bStride + c];
     });

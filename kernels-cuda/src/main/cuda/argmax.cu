@@ -22,6 +22,7 @@ __device__ __forceinline__ void warp_argmax(float& v, int& i) {
 }  // namespace
 
 extern "C" __global__ void argmax_f32(const float* __restrict__ x, int xStride, int* out, int cols) {
+    strata::pdl_entry();
     __shared__ float sv[32];
     __shared__ int si[32];
     const float* xr = x + (size_t)blockIdx.x * xStride;

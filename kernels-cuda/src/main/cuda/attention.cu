@@ -550,6 +550,7 @@ __device__ __forceinline__ void attention_decode_gt(int G, const float* q, int q
 extern "C" __global__ void kv_append_f32(const float* k, int kStride, const float* v, int vStride, const int* past,
                                          const int* slots, float* kCache, float* vCache, int capacity, int width,
                                          int seqLen) {
+    strata::pdl_entry();
     kv_append(k, kStride, v, vStride, past, slots, kCache, vCache, capacity, width, seqLen);
 }
 
@@ -558,6 +559,7 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
     const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
     int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+    strata::pdl_entry();
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
     if (headDim > 256 || blockDim.x != PF_THREADS || strata::dynamic_smem_bytes() < 4u * pf_smem_floats(pf_hd(headDim)))
@@ -583,6 +585,7 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
     const int* slots, const float* mask, int maskStride, int maskCols, const float* bias, int biasStride,
     int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim, float scale, float* out, int outStride,
     int* counters) {
+    strata::pdl_entry();
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
     if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
     const int G = heads / kvHeads;

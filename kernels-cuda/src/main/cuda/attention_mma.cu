@@ -312,7 +312,7 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
         const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,   \
         const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,          \
         int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,  \
-        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {                        \
+        int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) { strata::pdl_entry();   \
         attention_prefill_mma_entry<T, HD>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, \
                                            slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out,      \
                                            outStride, seqLen, kvLen, heads, kvHeads, headDim, scale, causal);          \

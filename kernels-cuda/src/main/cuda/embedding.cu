@@ -20,7 +20,7 @@ __device__ __forceinline__ void embedding(const W* __restrict__ table, int table
 
 #define STRATA_EMBEDDING(SUFFIX, W)                                                                           \
     extern "C" __global__ void embedding_##SUFFIX(const W* table, int tableStride, const int* ids, float* out, \
-                                                  int outStride, int rows, int cols) {                        \
+                                                  int outStride, int rows, int cols) { strata::pdl_entry();   \
         embedding<W>(table, tableStride, ids, out, outStride, rows, cols);                                    \
     }
 

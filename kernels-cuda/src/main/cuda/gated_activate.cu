@@ -5,6 +5,7 @@
 
 extern "C" __global__ void gated_activate_f32(const float* gate, int gateStride, const float* up, int upStride,
                                               float* out, int outStride, int rows, int cols, int act) {
+    strata::pdl_entry();
     strata::grid_stride_2d(rows, cols, [&](int r, int c) {
         const float g = gate[(size_t)r * gateStride + c], u = up[(size_t)r * upStride + c];
         out[(size_t)r * outStride + c] = strata::activation(g, act) * u;

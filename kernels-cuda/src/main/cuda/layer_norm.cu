@@ -32,7 +32,7 @@ __device__ __forceinline__ void layer_norm(const float* x, int xStride, const W*
 
 #define STRATA_LAYER_NORM(SUFFIX, W)                                                                          \
     extern "C" __global__ void layer_norm_##SUFFIX(const float* x, int xStride, const W* weight, const W* bias, \
-                                                   float* out, int outStride, int cols, float eps) {          \
+                                                   float* out, int outStride, int cols, float eps) { strata::pdl_entry(); \
         layer_norm<W>(x, xStride, weight, bias, out, outStride, cols, eps);                                   \
     }
 

@@ -257,20 +257,20 @@ __device__ __forceinline__ void add_bias(float* out, int outStride, const W* __r
 #define STRATA_MATMUL(SUFFIX, W)                                                                                \
     extern "C" __global__ void __launch_bounds__(256) gemv_out_in_##SUFFIX(                                     \
         const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \
-        int n, int k) {                                                                                         \
+        int n, int k) { strata::pdl_entry();                                                                    \
         gemv_out_in<W>(x, xStride, w, wStride, bias, out, outStride, m, n, k);                                  \
     }                                                                                                           \
     extern "C" __global__ void __launch_bounds__(256) gemv_out_in_split_##SUFFIX(                               \
         const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \
-        int n, int k, int cols) {                                                                               \
+        int n, int k, int cols) { strata::pdl_entry();                                                          \
         gemv_out_in_split<W>(x, xStride, w, wStride, bias, out, outStride, m, n, k, cols);                      \
     }                                                                                                           \
     extern "C" __global__ void __launch_bounds__(256) gemv_in_out_##SUFFIX(                                     \
         const float* x, int xStride, const W* w, int wStride, const W* bias, float* out, int outStride, int m,   \
-        int n, int k) {                                                                                         \
+        int n, int k) { strata::pdl_entry();                                                                    \
         gemv_in_out<W>(x, xStride, w, wStride, bias, out, outStride, m, n, k);                                  \
     }                                                                                                           \
-    extern "C" __global__ void add_bias_##SUFFIX(float* out, int outStride, const W* bias, int m, int n) {      \
+    extern "C" __global__ void add_bias_##SUFFIX(float* out, int outStride, const W* bias, int m, int n) { strata::pdl_entry(); \
         add_bias<W>(out, outStride, bias, m, n);                                                                \
     }
 
@@ -279,7 +279,7 @@ STRATA_MATMUL(bf16, __nv_bfloat16)
 STRATA_MATMUL(f16, __half)
 
 #define STRATA_CAST(SUFFIX, W)                                                                                  \
-    extern "C" __global__ void cast_f32_to_##SUFFIX(const float* x, int xStride, void* y, int m, int k) {       \
+    extern "C" __global__ void cast_f32_to_##SUFFIX(const float* x, int xStride, void* y, int m, int k) { strata::pdl_entry(); \
         cast_f32<W>(x, xStride, static_cast<W*>(y), m, k);                                                      \
     }
 

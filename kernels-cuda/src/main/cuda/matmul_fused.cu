@@ -148,6 +148,18 @@ __device__ __forceinline__ void gemv_fused(const float* __restrict__ x, int xStr
     const bool vec = strata::aligned16(w) && wStride % N == 0 && strata::aligned16(x) && xStride % 4 == 0 &&
                      (NW == 1 || strata::aligned16(up)) && (!norm || strata::aligned16(g));
     const int warp = threadIdx.x >> 5, parts = WARPS / cols, col = warp / parts, part = warp % parts;
+    // Before waiting for the previous kernel (programmatic dependent launch): this block's first
+    // W (and up) rows into L2. Weights are never written by a kernel.
+    const int rowLines = (int)(((size_t)k * sizeof(W) + 127) / 128);
+    for (int t = threadIdx.x; t < cols * rowLines; t += blockDim.x) {
+        const int L = blockIdx.x * cols + t / rowLines;
+        if (L >= n) break;
+        const size_t rowBytes = (size_t)k * sizeof(W), line = min((size_t)(t % rowLines) * 128, rowBytes - 1); // stays in the row
+        const size_t at = (size_t)out_column(L, headDim, half, rotaryCols) * wStride * sizeof(W) + line;
+        strata::prefetch_l2(reinterpret_cast<const char*>(w) + at);
+        if (NW == 2) strata::prefetch_l2(reinterpret_cast<const char*>(up) + at);
+    }
+    strata::pdl_entry();
     for (int j0 = blockIdx.x * cols; j0 < n; j0 += gridDim.x * cols) {
         const int j = j0 + col < n ? out_column(j0 + col, headDim, half, rotaryCols) : n;
         for (int r0 = 0; r0 < m; r0 += MMAX) {

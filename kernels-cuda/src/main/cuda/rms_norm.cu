@@ -23,7 +23,7 @@ __device__ __forceinline__ void rms_norm(const float* x, int xStride, const W* _
 
 #define STRATA_RMS_NORM(SUFFIX, W)                                                                          \
     extern "C" __global__ void rms_norm_##SUFFIX(const float* x, int xStride, const W* weight, float* out,  \
-                                                 int outStride, int cols, float eps) {                       \
+                                                 int outStride, int cols, float eps) { strata::pdl_entry();  \
         rms_norm<W>(x, xStride, weight, out, outStride, cols, eps);                                          \
     }
 

@@ -15,6 +15,7 @@ constexpr int ROPE_CHUNK = 256;  // pairs whose cos/sin are staged in shared mem
 extern "C" __global__ void rope_f32(const float* x, int xStride, const int* __restrict__ positions,
                                     const float* __restrict__ invFreq, float* out, int outStride, int heads,
                                     int headDim, int rotaryDims) {
+    strata::pdl_entry();
     __shared__ float cs[ROPE_CHUNK], sn[ROPE_CHUNK];
     const int r = blockIdx.x, half = rotaryDims / 2;
     const float* xr = x + (size_t)r * xStride;

@@ -4,6 +4,7 @@
 
 extern "C" __global__ void scale_f32(const float* x, int xStride, float* out, int outStride, int rows, int cols,
                                      float factor) {
+    strata::pdl_entry();
     strata::grid_stride_2d(rows, cols, [&](int r, int c) {
         out[(size_t)r * outStride + c] = x[(size_t)r * xStride + c] * factor;
     });

@@ -4,6 +4,7 @@
 #include "strata_cuda.cuh"
 
 extern "C" __global__ void softmax_f32(const float* x, int xStride, float* out, int outStride, int cols) {
+    strata::pdl_entry();
     __shared__ float scratch[32];
     const float* xr = x + (size_t)blockIdx.x * xStride;
     float* o = out + (size_t)blockIdx.x * outStride;

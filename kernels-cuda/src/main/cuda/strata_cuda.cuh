@@ -1,5 +1,6 @@
 // Shared device helpers for the Strata CUDA kernels: dtype loads (F32 / BF16 / F16 weights,
-// always widened to float), 16-byte vector loads, warp and block reductions, alignment checks.
+// always widened to float), 16-byte vector loads, warp and block reductions, alignment checks,
+// and the programmatic-dependent-launch entry every kernel starts with.
 // Header-only; every .cu file includes it. Reductions assume blockDim.x is a multiple of 32
 // and at most 1024.
 #pragma once
@@ -148,5 +149,23 @@ __device__ __forceinline__ unsigned dynamic_smem_bytes() {
     asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
     return r;
 }
+
+// ---- programmatic dependent launch (sm_90+; CudaDevice under strata.cuda.pdl=on) ----
+// A kernel launched with programmatic stream serialization may start while the previous kernel in
+// the stream still runs. Every kernel calls pdl_entry() before it reads or writes memory another
+// kernel touches: it waits until the previous grid has completed and its writes are visible, then
+// lets the next kernel launch (its blocks take free SM slots and wait there, so its launch latency
+// and weight prefetch overlap this kernel's tail). Without the launch attribute both instructions
+// return at once; below sm_90 they compile to nothing. Only weights, which no kernel writes, may be
+// read (prefetched) before it.
+__device__ __forceinline__ void pdl_entry() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// Hints that the 128-byte line at p be brought into L2 (a weight, before pdl_entry).
+__device__ __forceinline__ void prefetch_l2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
 
 }  // namespace strata

@@ -1,6 +1,8 @@
 // One CUDA device through JCuda's driver API: primary context, one stream, cuMemAlloc buffers,
 // async copies, kernel launches from launch plans, cuBLAS (FFM) on the same stream, CUDA graph
-// capture/replay and event timing. Every status goes through CudaCheck.
+// capture/replay and event timing. Every status goes through CudaCheck. Under strata.cuda.pdl=on,
+// on sm_90+, kernels launch through cuLaunchKernelEx (FFM) with programmatic stream serialization,
+// so each may start while its predecessor finishes (strata_cuda.cuh's pdl_entry).
 package dev.strata.cuda;
 
 import dev.strata.engine.backend.Bindings;
@@ -14,6 +16,7 @@ import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
+import dev.strata.nativelib.CudaLaunchEx;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +48,8 @@ public final class CudaDevice implements ComputeDevice {
     private final boolean graphs;
     private final int sharedOptIn;
     private final int multiprocessors;
+    /** cuLaunchKernelEx for programmatic dependent launch, or null (off, below sm_90, or unbound). */
+    private final CudaLaunchEx pdl;
     private final Map<String, CudaBuffer> scratch = new HashMap<>();
     /** Scratch buffers that were outgrown; recorded graphs may still use them until close. */
     private final List<CudaBuffer> retiredScratch = new ArrayList<>();
@@ -68,6 +73,11 @@ public final class CudaDevice implements ComputeDevice {
         check.check(JCudaDriver.cuDeviceGetAttribute(sms, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
                 "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)");
         this.multiprocessors = sms[0];
+        int[] major = new int[1];
+        check.check(JCudaDriver.cuDeviceGetAttribute(major, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev),
+                "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MAJOR)");
+        this.pdl = PDL && major[0] >= 9 ? bindLaunchEx() : null;
+        if (PDL && major[0] < 9) LOG.info("strata.cuda.pdl=on ignored: programmatic dependent launch needs sm_90+, device is sm_" + major[0] + "x");
         this.kernels = new CudaKernels(check, sharedOptIn);
         Cublas blas = null;
         CudaBuffer ws = null;
@@ -86,12 +96,35 @@ public final class CudaDevice implements ComputeDevice {
         this.cublasWorkspace = ws;
     }
 
+    /**
+     * Whether kernels launch with programmatic dependent launch on sm_90+ devices (system property
+     * strata.cuda.pdl: off, the default, or on). Off until timed and verified on a GPU.
+     */
+    static final boolean PDL = pdl(System.getProperty("strata.cuda.pdl", "off"));
+
+    static boolean pdl(String value) {
+        return switch (value.trim()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("strata.cuda.pdl: '" + value + "'; expected on or off");
+        };
+    }
+
+    private static CudaLaunchEx bindLaunchEx() {
+        try {
+            return CudaLaunchEx.open();
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            LOG.warning("strata.cuda.pdl=on ignored: cuLaunchKernelEx unavailable: " + e.getMessage());
+            return null;
+        }
+    }
+
     private void current() {
         check.usable();
         check.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
     }
 
-    public String description() { return name + " (cuda:" + ordinal + (cublas == null ? ", no cuBLAS" : "") + ")"; }
+    public String description() { return name + " (cuda:" + ordinal + (cublas == null ? ", no cuBLAS" : "") + (pdl != null ? ", PDL" : "") + ")"; }
 
     public Support supports(Op op) {
         return switch (op) {
@@ -150,6 +183,11 @@ public final class CudaDevice implements ComputeDevice {
 
     private void execute(Launch l) {
         switch (l) {
+            case Launch.Kernel k when pdl != null -> {
+                List<Object> args = k.args().stream().map(a -> a instanceof Launch.Ptr p ? (Object) p.address() : a).toList();
+                check.check(pdl.launch(kernels.handle(k.module(), k.function()), k.gridX(), k.gridY(), k.gridZ(), k.block(), k.sharedBytes(),
+                        stream.handle(), true, args), "cuLaunchKernelEx", k.function());
+            }
             case Launch.Kernel k -> {
                 Pointer[] args = new Pointer[k.args().size()];
                 for (int i = 0; i < args.length; i++) {

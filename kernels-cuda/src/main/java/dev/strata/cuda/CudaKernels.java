@@ -60,7 +60,7 @@ final class CudaKernels {
             check.check(JCudaDriver.cuModuleLoadData(m, fatbin(module)), "cuModuleLoadData", module + ".fatbin");
             modules.put(module, m);
         }
-        f = new CUfunction();
+        f = new RawFunction();
         check.check(JCudaDriver.cuModuleGetFunction(f, m, name), "cuModuleGetFunction", module + "/" + name);
         Integer shared = OPT_IN_SHARED.get(name);
         if (shared != null) {
@@ -69,6 +69,14 @@ final class CudaKernels {
         }
         functions.put(name, f);
         return f;
+    }
+
+    /** The raw CUfunction handle of a function (for launches through FFM). */
+    long handle(String module, String name) { return ((RawFunction) function(module, name)).handle(); }
+
+    /** A CUfunction whose raw handle is readable, as RawStream. */
+    private static final class RawFunction extends CUfunction {
+        long handle() { return getNativePointer(); }
     }
 
     synchronized void unload() {

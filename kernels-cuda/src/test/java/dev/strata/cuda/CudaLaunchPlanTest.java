@@ -278,6 +278,15 @@ class CudaLaunchPlanTest {
     }
 
     @Test
+    void pdlSwitchIsParsedOffByDefaultAndRejectsOtherValues() {
+        assertTrue(CudaDevice.pdl(" on "));
+        assertEquals(false, CudaDevice.pdl("off"));
+        assertEquals(false, CudaDevice.PDL, "default: off until timed on a GPU");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaDevice.pdl("auto"));
+        assertTrue(e.getMessage().contains("expected on or off"), e.getMessage());
+    }
+
+    @Test
     void withoutCublasLargeMatmulsRunAsGemvChunks() throws Exception {
         try (LoadedModel m = LoadedModel.open(fixture("gpt2"))) {
             Graph g = m.definition().build(m, 2, 11, ForwardOptions.EVAL);
