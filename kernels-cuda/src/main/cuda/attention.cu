@@ -91,20 +91,10 @@ __device__ __forceinline__ void attention_prefill(
     const int kvh = h / (heads / kvHeads);
     const int p0 = cached ? past[b] : 0;
     const int len = cached ? p0 + seqLen : kvLen;
-    const float *kb, *vb;
-    int rs, vrs;
-    if (cached) {
-        const int width = kvHeads * headDim;
-        const size_t base = (size_t)slots[b] * capacity * width + (size_t)kvh * headDim;
-        kb = kCache + base;
-        vb = vCache + base;
-        rs = vrs = width;
-    } else {
-        kb = k + (size_t)b * kvLen * kStride + (size_t)kvh * headDim;
-        vb = v + (size_t)b * kvLen * vStride + (size_t)kvh * headDim;
-        rs = kStride;
-        vrs = vStride;
-    }
+    const strata::SequenceKeys keys = strata::sequence_keys(k, kStride, v, vStride, kCache, vCache, capacity, cached, slots, b, kvLen,
+                                                            kvHeads, kvh, headDim);
+    const float *kb = keys.k, *vb = keys.v;
+    const int rs = keys.kStride, vrs = keys.vStride;
     const int nch = headDim / VEC;  // VEC-wide chunks per row
 
     // Qᵀ tile: lanes walk query rows (conflict-free transposed stores); rows past seqLen are 0.

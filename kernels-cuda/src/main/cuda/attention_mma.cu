@@ -95,20 +95,10 @@ __device__ __forceinline__ void attention_prefill_mma(
     const int kvh = h / (heads / kvHeads);
     const int p0 = cached ? past[b] : 0;
     const int len = cached ? p0 + seqLen : kvLen;
-    const float *kb, *vb;
-    int rs, vrs;
-    if (cached) {
-        const int width = kvHeads * HD;
-        const size_t base = (size_t)slots[b] * capacity * width + (size_t)kvh * HD;
-        kb = kCache + base;
-        vb = vCache + base;
-        rs = vrs = width;
-    } else {
-        kb = k + (size_t)b * kvLen * kStride + (size_t)kvh * HD;
-        vb = v + (size_t)b * kvLen * vStride + (size_t)kvh * HD;
-        rs = kStride;
-        vrs = vStride;
-    }
+    const strata::SequenceKeys keys = strata::sequence_keys(k, kStride, v, vStride, kCache, vCache, capacity, cached, slots, b, kvLen,
+                                                            kvHeads, kvh, HD);
+    const float *kb = keys.k, *vb = keys.v;
+    const int rs = keys.kStride, vrs = keys.vStride;
     const int lastQ = min(q0 + MMA_BQ, seqLen) - 1;
     const int kEnd = causal ? min(len, p0 + lastQ + 1) : len;  // keys any row of the block sees
     const int tiles = (kEnd + MMA_BK - 1) / MMA_BK;

@@ -150,6 +150,27 @@ __device__ __forceinline__ unsigned dynamic_smem_bytes() {
     return r;
 }
 
+// ---- attention: where a sequence's keys and values are ----
+// Keys and values of sequence b for KV head kvh: its KV-cache slot's rows (cached; rows `width` =
+// kvHeads · headDim apart) or its kvLen rows of the step's k and v (their own row strides).
+struct SequenceKeys {
+    const float* k;
+    const float* v;
+    int kStride;
+    int vStride;
+};
+
+__device__ __forceinline__ SequenceKeys sequence_keys(const float* k, int kStride, const float* v, int vStride, const float* kCache,
+                                                      const float* vCache, int capacity, bool cached, const int* slots, int b,
+                                                      int kvLen, int kvHeads, int kvh, int headDim) {
+    if (cached) {
+        const int width = kvHeads * headDim;
+        const size_t base = (size_t)slots[b] * capacity * width + (size_t)kvh * headDim;
+        return {kCache + base, vCache + base, width, width};
+    }
+    return {k + (size_t)b * kvLen * kStride + (size_t)kvh * headDim, v + (size_t)b * kvLen * vStride + (size_t)kvh * headDim, kStride, vStride};
+}
+
 // ---- programmatic dependent launch (sm_90+; CudaDevice under strata.cuda.pdl=on) ----
 // A kernel launched with programmatic stream serialization may start while the previous kernel in
 // the stream still runs. Every kernel calls pdl_entry() before it reads or writes memory another
