@@ -37,6 +37,8 @@ constexpr int MMA_BK = 64;   // keys per tile
 constexpr float LOG2E = 1.4426950408889634f;
 
 __host__ __device__ constexpr int mma_smem_bytes(int hd) { return 2 * MMA_BK * hd * 4 + 2 * MMA_BK * (hd + 8) * 2; }
+// The kv16 kernel's two stages of 16-bit K and V tiles [64][hd + 8].
+__host__ __device__ constexpr int mma_kv16_smem_bytes(int hd) { return 2 * 2 * MMA_BK * (hd + 8) * 2; }
 
 // Two floats rounded into one 32-bit register of 16-bit values, lo in the low half (the lower k).
 template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
@@ -74,35 +76,48 @@ __device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) {
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
 }
 
-template <typename T, int HD>
+// KV16 = false: F32 K/V rows from the cache or the step (kb, vb with row strides rs, vrs) staged in
+// kf / vf and rounded per tile into one K16 / V16 pair. KV16 = true: the rows were rounded once by
+// kv_to16 into k16g / v16g ([batch][kvHeads][keysPerHead][HD]); cp.async copies them straight into
+// two K16 / V16 stages, the next tile's while this one computes, and no rounding pass runs.
+template <typename T, int HD, bool KV16>
 __device__ __forceinline__ void attention_prefill_mma(
-    const float* __restrict__ q, int qStride, const float* __restrict__ k, int kStride, const float* __restrict__ v,
-    int vStride, const float* __restrict__ kCache, const float* __restrict__ vCache, int capacity, int cached,
-    const int* __restrict__ past, const int* __restrict__ slots, const float* __restrict__ mask, int maskStride,
-    int maskCols, const float* __restrict__ bias, int biasStride, int biasKeyCols, float* __restrict__ out,
-    int outStride, int seqLen, int kvLen, int heads, int kvHeads, float scale, int causal, bool vec, float* smem) {
+    const float* __restrict__ q, int qStride, const float* __restrict__ kb, int rs, const float* __restrict__ vb, int vrs,
+    const T* __restrict__ k16g, const T* __restrict__ v16g, int cached, const int* __restrict__ past,
+    const float* __restrict__ mask, int maskStride, int maskCols, const float* __restrict__ bias, int biasStride,
+    int biasKeyCols, float* __restrict__ out, int outStride, int seqLen, int kvLen, int heads, float scale, int causal,
+    bool vec, float* smem) {
     constexpr int BS = HD + 8;       // row stride of K16 / V16 (16-bit elements)
     constexpr int KSTEPS = HD / 16;  // k steps of S = Q·Kᵀ
     constexpr int DT = HD / 8;       // n tiles of O
     constexpr int NT = MMA_BK / 8;   // n tiles of S
-    float* kf = smem;                // [64][HD] F32 K rows of the tile
+    constexpr int STAGE = 2 * MMA_BK * BS;  // 16-bit elements of one K16 + V16 pair
+    float* kf = smem;                // [64][HD] F32 K rows of the tile (KV16 = false)
     float* vf = kf + MMA_BK * HD;    // [64][HD] F32 V rows
-    T* k16 = reinterpret_cast<T*>(vf + MMA_BK * HD);  // [64][BS]
+    T* k16 = KV16 ? reinterpret_cast<T*>(smem) : reinterpret_cast<T*>(vf + MMA_BK * HD);  // [64][BS], stage 0
     T* v16 = k16 + MMA_BK * BS;                       // [64][BS]
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
     const int q0 = (gridDim.x - 1 - blockIdx.x) * MMA_BQ, h = blockIdx.y, b = blockIdx.z;
-    const int kvh = h / (heads / kvHeads);
     const int p0 = cached ? past[b] : 0;
     const int len = cached ? p0 + seqLen : kvLen;
-    const strata::SequenceKeys keys = strata::sequence_keys(k, kStride, v, vStride, kCache, vCache, capacity, cached, slots, b, kvLen,
-                                                            kvHeads, kvh, HD);
-    const float *kb = keys.k, *vb = keys.v;
-    const int rs = keys.kStride, vrs = keys.vStride;
     const int lastQ = min(q0 + MMA_BQ, seqLen) - 1;
     const int kEnd = causal ? min(len, p0 + lastQ + 1) : len;  // keys any row of the block sees
     const int tiles = (kEnd + MMA_BK - 1) / MMA_BK;
 
+    // KV16: 16-bit K and V rows [kt, kt + 64) into stage `stage` by 16-byte cp.async (8 elements);
+    // rows past kEnd are zero-filled.
+    auto issue16 = [&](int kt, int stage) {
+        T* ks = k16 + stage * STAGE;
+        T* vs = ks + MMA_BK * BS;
+#pragma unroll 1
+        for (int idx = threadIdx.x; idx < MMA_BK * HD / 8; idx += MMA_THREADS) {
+            const int key = idx / (HD / 8), c = (idx % (HD / 8)) * 8;
+            const bool ok = kt + key < kEnd;
+            strata::cp_async16(ks + key * BS + c, ok ? k16g + (size_t)(kt + key) * HD + c : k16g, ok);
+            strata::cp_async16(vs + key * BS + c, ok ? v16g + (size_t)(kt + key) * HD + c : v16g, ok);
+        }
+    };
     // F32 K and V rows [kt, kt + 64) into kf / vf (16-byte copies where vec, else 4-byte); rows
     // past kEnd are zero-filled.
     auto issue = [&](int kt) {
@@ -124,7 +139,10 @@ __device__ __forceinline__ void attention_prefill_mma(
             }
         }
     };
-    if (tiles > 0) issue(0);
+    if (tiles > 0) {
+        if constexpr (KV16) issue16(0, 0);
+        else issue(0);
+    }
     strata::cp_async_commit();
 
     // Q fragments of this warp's 16 rows (rows past seqLen are zero), pre-scaled, in registers.
@@ -157,19 +175,30 @@ __device__ __forceinline__ void attention_prefill_mma(
 
     for (int tile = 0; tile < tiles; tile++) {
         const int kt = tile * MMA_BK;
+        unsigned kTile = kLane, vTile = vLane;  // this tile's K16 / V16 stage
         strata::cp_async_wait_all();
-        __syncthreads();  // the tile's F32 rows are in place; every warp is done with K16 / V16
+        if constexpr (KV16) {
+            // The tile's rows are in place in stage tile % 2, and every warp is done with the
+            // other stage (the previous tile), which the next tile's copy may now fill.
+            __syncthreads();
+            if (tile + 1 < tiles) issue16(kt + MMA_BK, (tile + 1) & 1);
+            strata::cp_async_commit();
+            kTile += (tile & 1) * STAGE * 2;
+            vTile += (tile & 1) * STAGE * 2;
+        } else {
+            __syncthreads();  // the tile's F32 rows are in place; every warp is done with K16 / V16
 #pragma unroll 1
-        for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
-            const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
-            const float4 a = *reinterpret_cast<const float4*>(kf + key * HD + c);
-            const float4 w = *reinterpret_cast<const float4*>(vf + key * HD + c);
-            *reinterpret_cast<uint2*>(k16 + key * BS + c) = make_uint2(pack2<T>(a.x, a.y), pack2<T>(a.z, a.w));
-            *reinterpret_cast<uint2*>(v16 + key * BS + c) = make_uint2(pack2<T>(w.x, w.y), pack2<T>(w.z, w.w));
+            for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
+                const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
+                const float4 a = *reinterpret_cast<const float4*>(kf + key * HD + c);
+                const float4 w = *reinterpret_cast<const float4*>(vf + key * HD + c);
+                *reinterpret_cast<uint2*>(k16 + key * BS + c) = make_uint2(pack2<T>(a.x, a.y), pack2<T>(a.z, a.w));
+                *reinterpret_cast<uint2*>(v16 + key * BS + c) = make_uint2(pack2<T>(w.x, w.y), pack2<T>(w.z, w.w));
+            }
+            __syncthreads();  // K16 / V16 ready; the F32 stage is free for the next tile
+            if (tile + 1 < tiles) issue(kt + MMA_BK);
+            strata::cp_async_commit();
         }
-        __syncthreads();  // K16 / V16 ready; the F32 stage is free for the next tile
-        if (tile + 1 < tiles) issue(kt + MMA_BK);
-        strata::cp_async_commit();
 
         float s[NT][4];
 #pragma unroll
@@ -179,7 +208,7 @@ __device__ __forceinline__ void attention_prefill_mma(
 #pragma unroll
             for (int np = 0; np < NT / 2; np++) {
                 unsigned kfrag[4];
-                ldsm_x4(kfrag, kLane + ((np * 16) * BS + 16 * st) * 2);
+                ldsm_x4(kfrag, kTile + ((np * 16) * BS + 16 * st) * 2);
                 mma16816<T>(s[2 * np], qa[st], kfrag[0], kfrag[1]);
                 mma16816<T>(s[2 * np + 1], qa[st], kfrag[2], kfrag[3]);
             }
@@ -251,7 +280,7 @@ __device__ __forceinline__ void attention_prefill_mma(
 #pragma unroll
             for (int dp = 0; dp < DT / 2; dp++) {
                 unsigned vfrag[4];
-                ldsm_x4_trans(vfrag, vLane + ((16 * j) * BS + dp * 16) * 2);
+                ldsm_x4_trans(vfrag, vTile + ((16 * j) * BS + dp * 16) * 2);
                 mma16816<T>(o[2 * dp], pa, vfrag[0], vfrag[1]);
                 mma16816<T>(o[2 * dp + 1], pa, vfrag[2], vfrag[3]);
             }
@@ -288,9 +317,55 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
     if (headDim != HD || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_smem_bytes(HD)) __trap();
     const bool vec = (cached ? strata::aligned16(kCache) && strata::aligned16(vCache)
                              : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
-    attention_prefill_mma<T, HD>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, cached, past, slots, mask,
-                                 maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, heads,
-                                 kvHeads, scale, causal, vec, reinterpret_cast<float*>(smem4));
+    const int b = blockIdx.z, kvh = blockIdx.y / (heads / kvHeads);
+    const strata::SequenceKeys keys = strata::sequence_keys(k, kStride, v, vStride, kCache, vCache, capacity, cached, slots, b, kvLen,
+                                                            kvHeads, kvh, HD);
+    attention_prefill_mma<T, HD, false>(q, qStride, keys.k, keys.kStride, keys.v, keys.vStride, nullptr, nullptr, cached, past, mask,
+                                        maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, heads,
+                                        scale, causal, vec, reinterpret_cast<float*>(smem4));
+}
+
+template <typename T, int HD>
+__device__ __forceinline__ void attention_prefill_mma_kv16_entry(
+    const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past, const float* mask,
+    int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride, int seqLen,
+    int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
+    extern __shared__ float4 smem4[];
+    if (headDim != HD || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_kv16_smem_bytes(HD) ||
+        !strata::aligned16(k16) || !strata::aligned16(v16))
+        __trap();
+    const int b = blockIdx.z, kvh = blockIdx.y / (heads / kvHeads);
+    const size_t base = ((size_t)b * kvHeads + kvh) * keysPerHead * HD;
+    attention_prefill_mma<T, HD, true>(q, qStride, nullptr, 0, nullptr, 0, k16 + base, v16 + base, cached, past, mask, maskStride,
+                                       maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, heads, scale, causal,
+                                       true, reinterpret_cast<float*>(smem4));
+}
+
+// kv_to16: the keys and values attention_prefill_mma_kv16 reads, rounded once per layer. Block
+// (x, kvh, b) rounds keys [32x, 32x + 32) of sequence b, KV head kvh (the cache slot's rows
+// when cached, else the step's k/v rows; keys at or past the sequence's length are skipped) into
+// k16 / v16 [batch][kvHeads][keysPerHead][headDim]. Launch: grid (ceil(keysPerHead / 32), kvHeads,
+// batch), block 256; headDim a multiple of 4.
+template <typename T>
+__device__ __forceinline__ void kv_to16(const float* k, int kStride, const float* v, int vStride, const float* kCache,
+                                        const float* vCache, int capacity, int cached, const int* past, const int* slots, T* k16,
+                                        T* v16, int keysPerHead, int seqLen, int kvLen, int kvHeads, int headDim) {
+    constexpr int KEYS = 32;
+    const int b = blockIdx.z, kvh = blockIdx.y, key0 = blockIdx.x * KEYS;
+    const int len = min(cached ? past[b] + seqLen : kvLen, keysPerHead);
+    const strata::SequenceKeys keys = strata::sequence_keys(k, kStride, v, vStride, kCache, vCache, capacity, cached, slots, b, kvLen,
+                                                            kvHeads, kvh, headDim);
+    const size_t base = ((size_t)b * kvHeads + kvh) * keysPerHead * headDim;
+    const int quads = headDim / 4;
+    for (int idx = threadIdx.x; idx < KEYS * quads; idx += blockDim.x) {
+        const int key = key0 + idx / quads, c = (idx % quads) * 4;
+        if (key >= len) continue;
+        const float* kr = keys.k + (size_t)key * keys.kStride + c;
+        const float* vr = keys.v + (size_t)key * keys.vStride + c;
+        const size_t d = base + (size_t)key * headDim + c;
+        *reinterpret_cast<uint2*>(k16 + d) = make_uint2(pack2<T>(kr[0], kr[1]), pack2<T>(kr[2], kr[3]));
+        *reinterpret_cast<uint2*>(v16 + d) = make_uint2(pack2<T>(vr[0], vr[1]), pack2<T>(vr[2], vr[3]));
+    }
 }
 
 }  // namespace
@@ -313,6 +388,40 @@ STRATA_MMA_ENTRY(attention_prefill_mma_f16_d64, __half, 64)
 STRATA_MMA_ENTRY(attention_prefill_mma_f16_d128, __half, 128)
 #undef STRATA_MMA_ENTRY
 
+#define STRATA_MMA_KV16_ENTRY(NAME, T, HD)                                                                             \
+    extern "C" __global__ void __launch_bounds__(MMA_THREADS, 1) NAME(                                                \
+        const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past,        \
+        const float* mask, int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols,          \
+        float* out, int outStride, int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale,            \
+        int causal) {                                                                                                  \
+        strata::pdl_entry();                                                                                           \
+        attention_prefill_mma_kv16_entry<T, HD>(q, qStride, k16, v16, keysPerHead, cached, past, mask, maskStride,     \
+                                                maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, \
+                                                heads, kvHeads, headDim, scale, causal);                                \
+    }
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128)
+#undef STRATA_MMA_KV16_ENTRY
+
+#define STRATA_KV_TO16(NAME, T)                                                                                        \
+    extern "C" __global__ void NAME(const float* k, int kStride, const float* v, int vStride, const float* kCache,     \
+                                    const float* vCache, int capacity, int cached, const int* past, const int* slots,  \
+                                    T* k16, T* v16, int keysPerHead, int seqLen, int kvLen, int kvHeads,               \
+                                    int headDim) {                                                                     \
+        strata::pdl_entry();                                                                                           \
+        if (headDim % 4 != 0) __trap();                                                                                \
+        kv_to16<T>(k, kStride, v, vStride, kCache, vCache, capacity, cached, past, slots, k16, v16, keysPerHead,       \
+                   seqLen, kvLen, kvHeads, headDim);                                                                   \
+    }
+STRATA_KV_TO16(kv_to16_bf16, __nv_bfloat16)
+STRATA_KV_TO16(kv_to16_f16, __half)
+#undef STRATA_KV_TO16
+
 // Host-side formula for the launcher (AttentionCuda.mmaSharedBytes): 512·HD + 256·(HD + 8).
 static_assert(mma_smem_bytes(64) == 51200, "mma smem formula");
 static_assert(mma_smem_bytes(128) == 100352, "mma smem formula");
+// AttentionCuda.mmaKv16SharedBytes: 512·(HD + 8).
+static_assert(mma_kv16_smem_bytes(64) == 36864, "mma kv16 smem formula");
+static_assert(mma_kv16_smem_bytes(128) == 69632, "mma kv16 smem formula");

@@ -2,7 +2,10 @@
 // kernel, whose last block per KV head merges the splits (one new token per sequence, cached),
 // or a flash-style prefill kernel: on tensor cores (attention_mma.cu, BF16/F16 products with F32
 // accumulation) where the spec's compute dtype is 16-bit, the head size is 64 or 128 and the
-// device has the shared memory, else in F32 on CUDA cores (attention.cu).
+// device has the shared memory, else in F32 on CUDA cores (attention.cu). Under
+// strata.cuda.prefillAttention=kv16 the tensor-core path first rounds the layer's keys and values
+// once into 16-bit scratch (kv_to16) and runs the kernel variant that copies those straight into
+// shared memory (attention_prefill_mma_kv16_*: half the K/V bytes, no per-tile rounding pass).
 // Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
 // graph stays valid as sequences grow; empty splits exit early.
 package dev.strata.cuda;
@@ -35,26 +38,49 @@ final class AttentionCuda {
     /** attention_prefill_mma_* dynamic shared memory: F32 K and V tiles [64][hd] plus their 16-bit copies [64][hd+8]. */
     static int mmaSharedBytes(int headDim) { return 2 * 64 * headDim * Float.BYTES + 2 * 64 * (headDim + 8) * 2; }
 
-    /**
-     * Whether 16-bit compute may take the tensor-core kernel (system property
-     * strata.cuda.prefillAttention: "auto", the default, or "f32" to run every prefill on the F32
-     * kernel, for A/B timing).
-     */
-    static final boolean MMA_ALLOWED = mmaAllowed(System.getProperty("strata.cuda.prefillAttention", "auto"));
+    /** attention_prefill_mma_kv16_* dynamic shared memory: two stages of 16-bit K and V tiles [64][hd+8]. */
+    static int mmaKv16SharedBytes(int headDim) { return 2 * 2 * 64 * (headDim + 8) * 2; }
 
-    static boolean mmaAllowed(String value) {
+    /** Keys each kv_to16 block rounds (KEYS in attention_mma.cu). */
+    static final int KV16_KEYS_PER_BLOCK = 32;
+
+    /** Largest 16-bit K/V scratch (both halves) the kv16 path takes; beyond it the F32-staging kernel runs. */
+    static final long KV16_MAX_SCRATCH = 1L << 30;
+
+    /**
+     * Which prefill kernel 16-bit compute may take (system property strata.cuda.prefillAttention):
+     * AUTO (the default) the tensor-core kernel staging F32 K/V tiles; F32 every prefill on the F32
+     * kernel; KV16 the tensor-core kernel on K/V rounded once per layer into 16-bit scratch, not yet
+     * run on a GPU, hence opt-in. All three for A/B timing.
+     */
+    enum PrefillMode { AUTO, F32, KV16 }
+
+    static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "auto"));
+
+    static PrefillMode prefillMode(String value) {
         return switch (value) {
-            case "auto" -> true;
-            case "f32" -> false;
-            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected auto or f32");
+            case "auto" -> PrefillMode.AUTO;
+            case "f32" -> PrefillMode.F32;
+            case "kv16" -> PrefillMode.KV16;
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected auto, f32 or kv16");
         };
     }
 
-    /** The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes, or null for the F32 one. */
-    static String mmaKernel(AttentionSpec s, int sharedOptIn) {
-        if (!MMA_ALLOWED || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
-        return "attention_prefill_mma_" + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
+    /**
+     * The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes (capacity:
+     * the KV cache's, when cached), or null for the F32 one.
+     */
+    static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity) {
+        if (mode == PrefillMode.F32 || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
+        boolean kv16 = mode == PrefillMode.KV16 && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
+        return "attention_prefill_mma_" + (kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
     }
+
+    /** Keys per (sequence, KV head) in the kv16 scratch: the cache capacity when cached, else kvLen. */
+    private static int kv16Keys(AttentionSpec s, int capacity) { return s.cached() ? capacity : s.kvLen(); }
+
+    /** Bytes of the kv16 scratch: 16-bit K, then V, each [batch][kvHeads][keys][headDim]. */
+    static long kv16ScratchBytes(AttentionSpec s, int capacity) { return 2L * 2 * s.batch() * s.kvHeads() * kv16Keys(s, capacity) * s.headDim(); }
 
     /** Keys per decode split at least; at most MAX_SPLITS splits. */
     static final int KEYS_PER_SPLIT = 256;
@@ -69,7 +95,9 @@ final class AttentionCuda {
         return Math.min(MAX_SPLITS, Math.min(byLength, Math.max(1, wanted)));
     }
 
-    static List<Launch> plan(Attention a, PlanContext c, DevTensor out) {
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out) { return plan(a, c, out, PREFILL_MODE); }
+
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out, PrefillMode mode) {
         AttentionSpec s = a.spec();
         DevTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v());
         DevTensor past = c.tensor(a.past()), slots = c.tensor(a.slots());
@@ -103,7 +131,23 @@ final class AttentionCuda {
         List<Object> args = List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
                 past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(),
                 s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0);
-        String mma = mmaKernel(s, c.sharedOptIn());
+        String mma = mmaKernel(s, c.sharedOptIn(), mode, capacity);
+        if (mma != null && mma.contains("kv16")) {
+            // kv_to16 rounds the keys and values once into [batch][kvHeads][keys][headDim] halves of one scratch
+            int keys = kv16Keys(s, capacity);
+            long half = kv16ScratchBytes(s, capacity) / 2;
+            long k16 = c.scratch("attention_kv16", 2 * half);
+            Launch.Ptr k16Ptr = new Launch.Ptr(k16), v16Ptr = new Launch.Ptr(k16 + half);
+            String type = s.compute() == DType.BF16 ? "bf16" : "f16";
+            plan.add(new Launch.Kernel("attention_mma", "kv_to16_" + type, (keys + KV16_KEYS_PER_BLOCK - 1) / KV16_KEYS_PER_BLOCK, s.kvHeads(), s.batch(),
+                    ElementwiseCuda.BLOCK, 0, List.of(k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0, past.ptr(), slots.ptr(),
+                    k16Ptr, v16Ptr, keys, s.seqLen(), s.kvLen(), s.kvHeads(), s.headDim())));
+            plan.add(new Launch.Kernel("attention_mma", mma, (s.seqLen() + MMA_BLOCK_Q - 1) / MMA_BLOCK_Q, s.heads(), s.batch(), MMA_THREADS,
+                    mmaKv16SharedBytes(s.headDim()), List.of(q.ptr(), q.stride(), k16Ptr, v16Ptr, keys, s.cached() ? 1 : 0, past.ptr(), maskPtr,
+                    maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(), s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(),
+                    s.headDim(), s.scale(), s.causal() ? 1 : 0)));
+            return plan;
+        }
         if (mma != null) {
             plan.add(new Launch.Kernel("attention_mma", mma, (s.seqLen() + MMA_BLOCK_Q - 1) / MMA_BLOCK_Q, s.heads(), s.batch(), MMA_THREADS,
                     mmaSharedBytes(s.headDim()), args));

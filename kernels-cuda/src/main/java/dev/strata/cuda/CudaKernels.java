@@ -17,7 +17,9 @@ final class CudaKernels {
     /** Kernels that use more than 48 KB of dynamic shared memory, with their opt-in size. */
     private static final Map<String, Integer> OPT_IN_SHARED = Map.of("attention_prefill_f32", AttentionCuda.PREFILL_MAX_SHARED,
             "attention_prefill_mma_bf16_d64", AttentionCuda.mmaSharedBytes(64), "attention_prefill_mma_f16_d64", AttentionCuda.mmaSharedBytes(64),
-            "attention_prefill_mma_bf16_d128", AttentionCuda.mmaSharedBytes(128), "attention_prefill_mma_f16_d128", AttentionCuda.mmaSharedBytes(128));
+            "attention_prefill_mma_bf16_d128", AttentionCuda.mmaSharedBytes(128), "attention_prefill_mma_f16_d128", AttentionCuda.mmaSharedBytes(128),
+            "attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKv16SharedBytes(128),
+            "attention_prefill_mma_kv16_f16_d128", AttentionCuda.mmaKv16SharedBytes(128));
 
     private final CudaCheck check;
     private final Map<String, CUmodule> modules = new HashMap<>();

@@ -344,9 +344,54 @@ class CudaLaunchPlanTest {
 
     @Test
     void prefillAttentionSwitchIsParsed() {
-        assertTrue(AttentionCuda.mmaAllowed("auto"));
-        assertFalse(AttentionCuda.mmaAllowed("f32"));
-        assertThrows(IllegalArgumentException.class, () -> AttentionCuda.mmaAllowed("bf16"));
+        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.prefillMode("auto"));
+        assertEquals(AttentionCuda.PrefillMode.F32, AttentionCuda.prefillMode("f32"));
+        assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.prefillMode("kv16"));
+        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.PREFILL_MODE, "default: the GPU-verified kernel");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.prefillMode("bf16"));
+        assertTrue(e.getMessage().contains("expected auto, f32 or kv16"), e.getMessage());
+    }
+
+    /**
+     * strata.cuda.prefillAttention=kv16: kv_to16 rounds the keys (the cache capacity's worth when
+     * cached) into the two halves of one scratch, then the kv16 kernel reads them; both match the
+     * PTX. A scratch over KV16_MAX_SCRATCH keeps the F32-staging kernel; F32 compute the F32 kernel.
+     */
+    @ParameterizedTest(name = "{0} head dim {1} cached {2} capacity {3}")
+    @CsvSource({"BF16,128,false,0,attention_prefill_mma_kv16_bf16_d128", "F16,64,false,0,attention_prefill_mma_kv16_f16_d64",
+            "BF16,64,true,4096,attention_prefill_mma_kv16_bf16_d64", "BF16,128,true,1048576,attention_prefill_mma_bf16_d128",
+            "F32,128,false,0,attention_prefill_f32"})
+    void kv16PrefillRoundsKeysOnceThenReadsThem(DType compute, int headDim, boolean cached, int capacity, String expected) {
+        int batch = 2, seq = 300, heads = 8, kvHeads = 2;
+        AttentionSpec spec = new AttentionSpec(batch, seq, heads, kvHeads, headDim, 0.125f, true, cached ? 0 : -1).withCompute(compute);
+        GraphBuilder b = new GraphBuilder(null);
+        Tensor out = b.attention(b.input("q", DType.F32, batch * seq, heads * headDim), b.input("k", DType.F32, batch * seq, kvHeads * headDim),
+                b.input("v", DType.F32, batch * seq, kvHeads * headDim), b.input("past", DType.I32, batch, 1), b.input("slots", DType.I32, batch, 1),
+                null, spec, "attn");
+        b.output("out", out);
+        Graph g = b.build();
+        FakeContext ctx = new FakeContext(g, true, new KvSpec(1, batch, Math.max(1, capacity), kvHeads, headDim));
+        ctx.sharedOptIn = 232448;
+        Attention a = (Attention) g.nodes().stream().filter(n -> n.op() instanceof Attention).findFirst().orElseThrow().op();
+        List<Launch> plan = AttentionCuda.plan(a, ctx, ctx.tensor(out), AttentionCuda.PrefillMode.KV16);
+        List<Launch.Kernel> kernels = plan.stream().map(l -> (Launch.Kernel) l).toList();
+        assertEquals(expected, kernels.getLast().function());
+        kernels.forEach(CudaLaunchPlanTest::checkKernel);
+        if (!expected.contains("kv16")) {
+            assertTrue(kernels.stream().noneMatch(k -> k.function().startsWith("kv_to16")));
+            return;
+        }
+        Launch.Kernel round = kernels.get(kernels.size() - 2), attn = kernels.getLast();
+        int keys = cached ? capacity : seq;
+        assertEquals("kv_to16_" + (compute == DType.BF16 ? "bf16" : "f16"), round.function());
+        assertEquals(List.of((keys + 31) / 32, kvHeads, batch), List.of(round.gridX(), round.gridY(), round.gridZ()));
+        long k16 = ((Launch.Ptr) round.args().get(10)).address(), v16 = ((Launch.Ptr) round.args().get(11)).address();
+        assertEquals(2L * batch * kvHeads * keys * headDim, v16 - k16, "V half follows the K half");
+        assertEquals(List.of(new Launch.Ptr(k16), new Launch.Ptr(v16), keys), attn.args().subList(2, 5));
+        assertEquals(List.of((seq + 127) / 128, heads, batch), List.of(attn.gridX(), attn.gridY(), attn.gridZ()));
+        assertEquals(AttentionCuda.mmaKv16SharedBytes(headDim), attn.sharedBytes());
+        assertEquals(cached ? List.of("kv_append_f32", round.function(), attn.function()) : List.of(round.function(), attn.function()),
+                kernels.stream().map(Launch.Kernel::function).toList());
     }
 
     @Test
