@@ -338,8 +338,10 @@ public final class GraphBuilder {
 
     // ---- checks -------------------------------------------------------------------------
 
-    /** RoPE over rows × cols: heads × headDim columns, I32 positions per row, rotaryDims / 2 inverse frequencies. */
-    /** RoPE over heads × headDim columns: all of them, or (leading) the first of at least as many. */
+    /**
+     * RoPE over rows × cols: heads × headDim columns (all of them, or with `leading` the first of at
+     * least as many), I32 positions per row, rotaryDims / 2 inverse frequencies.
+     */
     private static void requireRope(String subject, int rows, int cols, boolean leading, Tensor positions, Tensor invFreq, int heads, int headDim,
                                     int rotaryDims, String what) {
         requireDtype(positions, DType.I32, what + " positions");
