@@ -64,8 +64,11 @@ final class RunCommand implements Callable<Integer> {
                 out.println(detok.flush());
                 err.printf(Locale.ROOT, "prompt: %d tokens, %.1f tokens/s | generation: %d tokens, %.1f tokens/s | stop: %s%n",
                         r.promptTokens(), r.promptTokensPerSecond(), r.tokens().size(), r.generationTokensPerSecond(), r.stop());
-                err.printf(Locale.ROOT, "memory: weights %.1f MiB (memory-mapped), KV cache %.1f MiB, activations %.2f MiB peak by the liveness plan%n",
-                        engine.weights().residentBytes() / 1048576.0, engine.kv().spec().bytes() / 1048576.0, engine.peakActivationBytes() / 1048576.0);
+                long stacked = engine.weights().stackedBytes();
+                err.printf(Locale.ROOT, "memory: weights %.1f MiB (memory-mapped%s), KV cache %.1f MiB, activations %.2f MiB peak by the liveness plan%n",
+                        engine.weights().residentBytes() / 1048576.0,
+                        stacked == 0 ? "" : String.format(Locale.ROOT, "; %.1f MiB of them stacked q/k/v copies", stacked / 1048576.0),
+                        engine.kv().spec().bytes() / 1048576.0, engine.peakActivationBytes() / 1048576.0);
             }
         }
         return 0;

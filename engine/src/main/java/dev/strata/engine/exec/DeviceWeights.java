@@ -17,6 +17,7 @@ public final class DeviceWeights implements AutoCloseable {
     private final Function<String, MemorySegment> source;
     private final Map<String, DeviceBuffer> resident = new HashMap<>();
     private long residentBytes;
+    private long stackedBytes;
 
     /** source maps a checkpoint tensor name to its (memory-mapped) bytes. */
     public DeviceWeights(ComputeDevice device, Function<String, MemorySegment> source) {
@@ -31,12 +32,17 @@ public final class DeviceWeights implements AutoCloseable {
             b = parts.size() == 1 ? device.uploadWeight(w.source(), w.dtype(), parts.getFirst())
                     : device.uploadStackedWeight(w.source(), w.dtype(), parts);
             resident.put(w.source(), b);
-            residentBytes += parts.stream().mapToLong(MemorySegment::byteSize).sum();
+            long bytes = parts.stream().mapToLong(MemorySegment::byteSize).sum();
+            residentBytes += bytes;
+            if (parts.size() > 1) stackedBytes += bytes;
         }
         return b;
     }
 
     public long residentBytes() { return residentBytes; }
+
+    /** The part of residentBytes held by stacked weights: copies even on a host backend. */
+    public long stackedBytes() { return stackedBytes; }
 
     public ComputeDevice device() { return device; }
 

@@ -84,6 +84,9 @@ class StackedWeightTest {
             MemorySegment biases = ((dev.strata.engine.cpu.CpuBuffer) dw.get(bias)).segment();
             for (int p = 0, j = 0; p < 3; p++) for (int r = 0; r < ROWS[p]; r++) assertEquals(b(p, r), biases.getAtIndex(ValueLayout.JAVA_FLOAT, j++), 0);
             assertEquals(4L * 8 * K + 4L * 8, dw.residentBytes());
+            assertEquals(dw.residentBytes(), dw.stackedBytes(), "both weights are stacked copies");
+            dw.get(g.weight("q.weight", 4, K));
+            assertEquals(4L * 8 * K + 4L * 8, dw.stackedBytes(), "a plain weight is not");
         }
     }
 
