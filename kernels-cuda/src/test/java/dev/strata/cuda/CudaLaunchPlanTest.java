@@ -319,15 +319,12 @@ class CudaLaunchPlanTest {
     void prefillAttentionUsesTensorCoresFor16BitCompute(DType compute, int headDim, int optIn, String expected) {
         int batch = 2, seq = 300, heads = 8, kvHeads = 2;
         AttentionSpec spec = new AttentionSpec(batch, seq, heads, kvHeads, headDim, 0.125f, true, -1).withCompute(compute);
-        GraphBuilder b = new GraphBuilder(null);
-        Tensor out = b.attention(b.input("q", DType.F32, batch * seq, heads * headDim), b.input("k", DType.F32, batch * seq, kvHeads * headDim),
-                b.input("v", DType.F32, batch * seq, kvHeads * headDim), b.input("past", DType.I32, batch, 1), b.input("slots", DType.I32, batch, 1),
-                null, spec, "attn");
-        b.output("out", out);
-        Graph g = b.build();
+        AttentionGraph ag = attentionGraph(spec);
+        Graph g = ag.graph();
+        Tensor out = ag.out();
         FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
         ctx.sharedOptIn = optIn;
-        Attention a = (Attention) g.nodes().stream().filter(n -> n.op() instanceof Attention).findFirst().orElseThrow().op();
+        Attention a = ag.op();
         Launch.Kernel k = (Launch.Kernel) CudaLaunchPlans.plan(a, ctx, ctx.tensor(out)).getFirst();
         assertEquals(expected, k.function());
         if (expected.contains("mma")) {
@@ -340,6 +337,20 @@ class CudaLaunchPlanTest {
         assertEquals(heads, k.gridY());
         assertEquals(batch, k.gridZ());
         checkKernel(k);
+    }
+
+    /** A graph of one self-attention op over q/k/v inputs shaped by the spec, its op and its output. */
+    record AttentionGraph(Graph graph, Attention op, Tensor out) {}
+
+    static AttentionGraph attentionGraph(AttentionSpec s) {
+        int rows = s.batch() * s.seqLen(), kvCols = s.kvHeads() * s.headDim();
+        GraphBuilder b = new GraphBuilder(null);
+        Tensor out = b.attention(b.input("q", DType.F32, rows, s.heads() * s.headDim()), b.input("k", DType.F32, rows, kvCols),
+                b.input("v", DType.F32, rows, kvCols), b.input("past", DType.I32, s.batch(), 1), b.input("slots", DType.I32, s.batch(), 1),
+                null, s, "attn");
+        b.output("out", out);
+        Graph g = b.build();
+        return new AttentionGraph(g, (Attention) g.nodes().stream().filter(n -> n.op() instanceof Attention).findFirst().orElseThrow().op(), out);
     }
 
     @Test
@@ -364,15 +375,12 @@ class CudaLaunchPlanTest {
     void kv16PrefillRoundsKeysOnceThenReadsThem(DType compute, int headDim, boolean cached, int capacity, String expected) {
         int batch = 2, seq = 300, heads = 8, kvHeads = 2;
         AttentionSpec spec = new AttentionSpec(batch, seq, heads, kvHeads, headDim, 0.125f, true, cached ? 0 : -1).withCompute(compute);
-        GraphBuilder b = new GraphBuilder(null);
-        Tensor out = b.attention(b.input("q", DType.F32, batch * seq, heads * headDim), b.input("k", DType.F32, batch * seq, kvHeads * headDim),
-                b.input("v", DType.F32, batch * seq, kvHeads * headDim), b.input("past", DType.I32, batch, 1), b.input("slots", DType.I32, batch, 1),
-                null, spec, "attn");
-        b.output("out", out);
-        Graph g = b.build();
+        AttentionGraph ag = attentionGraph(spec);
+        Graph g = ag.graph();
+        Tensor out = ag.out();
         FakeContext ctx = new FakeContext(g, true, new KvSpec(1, batch, Math.max(1, capacity), kvHeads, headDim));
         ctx.sharedOptIn = 232448;
-        Attention a = (Attention) g.nodes().stream().filter(n -> n.op() instanceof Attention).findFirst().orElseThrow().op();
+        Attention a = ag.op();
         List<Launch> plan = AttentionCuda.plan(a, ctx, ctx.tensor(out), AttentionCuda.PrefillMode.KV16);
         List<Launch.Kernel> kernels = plan.stream().map(l -> (Launch.Kernel) l).toList();
         assertEquals(expected, kernels.getLast().function());
