@@ -5,7 +5,8 @@
 # kernels (strata.cuda.fusedGemv=none), on the generated Llama-3.2-1B-shaped
 # BF16 model at batch 1 (tg128) and 32 (tg64), plus the per-op profile of the default, and the
 # q/k/v projections stacked into one GEMV against three (strata.stackedQkv), and programmatic
-# dependent launch against plain launches (strata.cuda.pdl). First the fused-matmul conformance,
+# dependent launch against plain launches (strata.cuda.pdl), and tg with the next token drawn on
+# the device (--sample, the Sample op over the 128,256-token vocabulary) beside plain tg. First the fused-matmul conformance,
 # the attention suite and the decoder/encoder fixtures on CUDA alone with strata.cuda.pdl=on (the
 # default-off path is what gpu-check.sh runs; STRATA_FUSION_TESTS=0 skips them).
 # Usage on the GPU host, from the repository root: bash bench/gpu-fusion.sh
@@ -44,6 +45,11 @@ done
 echo "== pdl=on batch 32" | tee -a "$OUT/fusion.md"
 PDL=on bench "$all" 32 64 | tail -n 1 | tee -a "$OUT/fusion.md"
 PDL=on bench "$all" 1 64 --profile | grep -E "step" | sed 's/^/pdl=on /' | tee -a "$OUT/fusion.md"
+for b in 1 32; do
+    echo "== greedy logits vs device sampling (0.8,40,0.95, tokens fed back) batch $b" | tee -a "$OUT/fusion.md"
+    bench "$all" "$b" 64 | tail -n 1 | tee -a "$OUT/fusion.md"
+    bench "$all" "$b" 64 --sample 0.8,40,0.95 | tail -n 1 | tee -a "$OUT/fusion.md"
+done
 for parts in $all; do
     echo "== profile fusedGemv=$parts batch 1" | tee -a "$OUT/fusion.md"
     bench "$parts" 1 64 --profile | tee -a "$OUT/fusion.md"

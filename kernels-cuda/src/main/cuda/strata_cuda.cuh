@@ -102,6 +102,33 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
     return t;
 }
 
+// ---- argmax: (v, i) beats (bv, bi) with a larger value, then a smaller index; NaN never wins ----
+__device__ __forceinline__ bool argmax_better(float v, int i, float bv, int bi) { return v > bv || (v == bv && i < bi); }
+
+__device__ __forceinline__ void warp_argmax(float& v, int& i) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        const float ov = __shfl_xor_sync(FULL_MASK, v, o);
+        const int oi = __shfl_xor_sync(FULL_MASK, i, o);
+        if (argmax_better(ov, oi, v, i)) { v = ov; i = oi; }
+    }
+}
+
+// Block argmax of every thread's (v, i); every thread gets the winning index (NO_INDEX if no
+// thread had one). sv, si: 32 entries of shared memory each, reusable after the call.
+constexpr int NO_INDEX = 0x7fffffff;
+__device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
+    warp_argmax(v, i);
+    if (lane == 0) { sv[warp] = v; si[warp] = i; }
+    __syncthreads();
+    v = lane < nwarps ? sv[lane] : -INFINITY;
+    i = lane < nwarps ? si[lane] : NO_INDEX;
+    warp_argmax(v, i);
+    __syncthreads();
+    return i;
+}
+
 // Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU, 4 TANH.
 // Float math with the precise libdevice functions (no fast-math); NaN propagates.
 __device__ __forceinline__ float activation(float x, int act) {

@@ -1,7 +1,9 @@
 // `strata bench`: end-to-end speed in the llama-bench shape. pp<N>: one prefill of N tokens;
 // tg<N>: N single-token decode steps from an empty cache. Random token ids, no tokenizer, no
-// sampling (greedy logits are computed but not read). Each test repeats r times after two
-// warm-ups; reported as mean ± sd tokens/s with device and dtype (bench/e2e.sh adds the commit).
+// sampling (greedy logits are computed but not read), unless --sample: then each step draws the
+// next tokens on the device (the Sample op), reads them back and feeds them to the next step, as
+// a generation loop does ("tg<N>+sample"). Each test repeats r times after two warm-ups;
+// reported as mean ± sd tokens/s with device and dtype (bench/e2e.sh adds the commit).
 package dev.strata.cli;
 
 import dev.strata.engine.backend.ComputeDevice;
@@ -11,7 +13,11 @@ import dev.strata.engine.model.RandomLlama;
 import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.ops.OpKind;
 import dev.strata.engine.runtime.DecoderEngine;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.runtime.OpProfiler;
+import dev.strata.engine.runtime.SamplingParams;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "sequences decoded together in tg (tokens/s counts all of them)") int batch;
     @Option(names = "--profile", description = "after tg, time every op of one decode step on the device and print the sum per op kind")
     boolean profile;
+    @Option(names = "--sample", description = "tg draws each next token on the device and feeds it back: temperature,top-k,top-p[,min-p] (e.g. 0.8,40,0.95)")
+    String sample;
     @Option(names = "--generate-model", description = "generated model when --model is absent: 100m (F32) or 1b (Llama-3.2-1B shape, BF16)", defaultValue = "100m") String generated;
 
     @Override public Integer call() throws Exception {
@@ -72,15 +80,20 @@ final class BenchCommand implements Callable<Integer> {
             if (tg > 0) {
                 int[] slots = new int[batch];
                 for (int b = 0; b < batch; b++) slots[b] = b;
+                SamplingParams sp = samplingParams();
+                ForwardOptions options = sp == null ? ForwardOptions.GENERATE : ForwardOptions.SAMPLE;
                 double[] r = measure(() -> {
                     engine.kv().resetAll();
                     int[] tokens = rnd.ints(batch, 3, vocab).toArray();
                     long t0 = System.nanoTime();
-                    for (int i = 0; i < tg; i++) engine.step(tokens, slots, 1, ForwardOptions.GENERATE);
+                    for (int i = 0; i < tg; i++) {
+                        GraphExecutor ex = engine.step(tokens, slots, 1, options, sampling(sp, i));
+                        if (sp != null) tokens = nextTokens(ex);
+                    }
                     return (double) batch * tg * 1e9 / (System.nanoTime() - t0);
                 });
-                row(out, m, dev, dtype, "tg" + tg, r);
-                if (profile) profile(out, engine, tokensFor(rnd, vocab), slots, 1e6 * batch / r[0]);
+                row(out, m, dev, dtype, "tg" + tg + (sp == null ? "" : "+sample"), r);
+                if (profile) profile(out, engine, tokensFor(rnd, vocab), slots, options, sampling(sp, 0), 1e6 * batch / r[0]);
             }
         }
         return 0;
@@ -88,10 +101,36 @@ final class BenchCommand implements Callable<Integer> {
 
     private int[] tokensFor(SplittableRandom rnd, int vocab) { return rnd.ints(batch, 3, vocab).toArray(); }
 
+    /** --sample's parameters (seed 1), or null without it. */
+    private SamplingParams samplingParams() {
+        if (sample == null) return null;
+        String[] f = sample.split(",");
+        if (f.length < 3 || f.length > 4) throw new IllegalArgumentException("--sample " + sample + "; expected temperature,top-k,top-p[,min-p]");
+        return new SamplingParams(Float.parseFloat(f[0]), Integer.parseInt(f[1]), Float.parseFloat(f[2]), f.length == 4 ? Float.parseFloat(f[3]) : 0, 1,
+                tg, List.of(), false);
+    }
+
+    /** The batch's packed sampling rows for draw `step` (each sequence its own seed), or null without --sample. */
+    private int[] sampling(SamplingParams sp, int step) {
+        if (sp == null) return null;
+        int[] rows = new int[batch * Sample.PARAMS];
+        for (int b = 0; b < batch; b++) {
+            new SamplingParams(sp.temperature(), sp.topK(), sp.topP(), sp.minP(), sp.seed() + b, sp.maxTokens(), List.of(), false)
+                    .pack(step, rows, b * Sample.PARAMS);
+        }
+        return rows;
+    }
+
+    private int[] nextTokens(GraphExecutor ex) {
+        try (Arena arena = Arena.ofConfined()) {
+            return ex.read("next_token", arena).data().toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
     /** Per-op device time of one decode step, summed per op kind, beside the measured step time. */
-    private void profile(PrintWriter out, DecoderEngine engine, int[] tokens, int[] slots, double stepMicros) {
+    private void profile(PrintWriter out, DecoderEngine engine, int[] tokens, int[] slots, ForwardOptions options, int[] sampling, double stepMicros) {
         engine.kv().resetAll();
-        GraphExecutor ex = engine.step(tokens, slots, 1, ForwardOptions.GENERATE);
+        GraphExecutor ex = engine.step(tokens, slots, 1, options, sampling);
         double[] replayMicros = {0};
         for (int i = 0; i < 5; i++) {
             long ns = engine.device().timeNanos(() -> ex.replayRecorded(engine.kv()));

@@ -35,6 +35,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0.8") float temperature;
     @Option(names = "--top-k", defaultValue = "0", description = "0 = off") int topK;
     @Option(names = "--top-p", defaultValue = "0.95") float topP;
+    @Option(names = "--min-p", defaultValue = "0", description = "keep tokens with p >= min-p x the top token's p; 0 = off") float minP;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--stop-token", split = ",", description = "extra token ids that end generation") List<Integer> stopTokens = List.of();
 
@@ -44,7 +45,7 @@ final class RunCommand implements Callable<Integer> {
         if (model == null) err.println("strata: no --model given; using the embedded random-weight tiny Llama (output is gibberish by design)");
         Path tokJson = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokJson)) throw new IllegalArgumentException(dir + " has no tokenizer.json; `run` needs one to turn the prompt into tokens");
-        SamplingParams params = new SamplingParams(temperature, topK, topP, seed, maxTokens, stopTokens, true);
+        SamplingParams params = new SamplingParams(temperature, topK, topP, minP, seed, maxTokens, stopTokens, true);
         try (LoadedModel m = LoadedModel.open(dir); HfTokenizer tok = HfTokenizer.load(tokJson)) {
             int[] ids = tok.encode(prompt, true);
             int capacity = Math.min(m.definition().contextLimit(), ids.length + maxTokens);

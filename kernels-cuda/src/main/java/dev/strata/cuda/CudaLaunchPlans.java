@@ -21,6 +21,7 @@ final class CudaLaunchPlans {
             case Add a -> ElementwiseCuda.add(a, c, out);
             case Scale s -> ElementwiseCuda.scale(s, c, out);
             case Argmax a -> ElementwiseCuda.argmax(a, c, out);
+            case Sample s -> ElementwiseCuda.sample(s, c, out);
         };
     }
 }

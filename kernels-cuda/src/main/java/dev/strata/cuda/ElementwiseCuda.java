@@ -1,5 +1,5 @@
 // Launch plans for the simple row and elementwise ops: embedding, norms, rope, softmax,
-// activations, add, scale, argmax (one kernel each; see KERNELS.md).
+// activations, add, scale, argmax, sample (one kernel each; see KERNELS.md).
 package dev.strata.cuda;
 
 import dev.strata.engine.ops.*;
@@ -102,5 +102,11 @@ final class ElementwiseCuda {
     static List<Launch> argmax(Argmax a, PlanContext c, DevTensor out) {
         DevTensor x = c.tensor(a.x());
         return List.of(Launch.Kernel.of("argmax", "argmax_f32", x.rows(), 1024, x.ptr(), x.stride(), out.ptr(), x.cols()));
+    }
+
+    /** One 1024-thread block per logits row (sample.cu). */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) {
+        DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
+        return List.of(Launch.Kernel.of("sample", "sample_f32", x.rows(), 1024, x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols()));
     }
 }

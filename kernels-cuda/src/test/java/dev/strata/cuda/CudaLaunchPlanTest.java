@@ -268,6 +268,23 @@ class CudaLaunchPlanTest {
         }
     }
 
+    /** Drawing the next token on the device is one more launch: sample_f32, one 1024-thread block per sequence, after the LM head. */
+    @ParameterizedTest(name = "batch {0}")
+    @CsvSource({"1", "3"})
+    void sampledDecodeStepEndsWithOneSampleLaunch(int batch) throws Exception {
+        try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
+            Graph g = m.definition().build(m, batch, 1, ForwardOptions.SAMPLE);
+            FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), batch, 64, m.definition().kvHeads(), m.definition().headDim()));
+            List<Launch> launches = planAll(g, ctx);
+            assertEquals(6 * m.config().numLayers() + 4, launches.size());
+            Launch.Kernel last = (Launch.Kernel) launches.getLast();
+            assertEquals("sample_f32", last.function());
+            assertEquals(batch, last.gridX());
+            assertEquals(1024, last.block());
+            checkAll(launches, true);
+        }
+    }
+
     @Test
     void fusedGemvPartsAreParsedAndUnknownOnesRejected() {
         assertEquals(java.util.Set.of("gate", "residual"), MatMulCuda.fusedParts(" gate, residual "));

@@ -113,6 +113,11 @@ final class ClLaunchPlans {
                 ClTensor x = c.tensor(am.x());
                 yield List.of(ClCall.of("argmax", "argmax", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), out.buf(), out.off(), x.cols()));
             }
+            case Sample sa -> {
+                ClTensor x = c.tensor(sa.logits()), p = c.tensor(sa.params());
+                yield List.of(ClCall.of("sample", "sample", g(x.rows() * 256L), g(256), x.buf(), x.off(), x.stride(), p.buf(), p.off(), p.stride(),
+                        out.buf(), out.off(), x.cols()));
+            }
         };
     }
 

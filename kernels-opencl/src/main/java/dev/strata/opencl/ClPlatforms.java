@@ -19,6 +19,8 @@ final class ClPlatforms {
         boolean fp16() { return extensions.contains("cl_khr_fp16"); }
 
         boolean fp64() { return extensions.contains("cl_khr_fp64"); }
+
+        boolean int64Atomics() { return extensions.contains("cl_khr_int64_base_atomics"); }
     }
 
     private ClPlatforms() {}

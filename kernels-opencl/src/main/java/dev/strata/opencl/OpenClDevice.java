@@ -17,6 +17,7 @@ import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.MatMul;
 import dev.strata.engine.ops.Op;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.tensor.DType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +66,7 @@ public final class OpenClDevice implements ComputeDevice {
             check.check(err.get(0), "clCreateCommandQueue");
         }
         for (String p : PROGRAMS) programs.put(p, build(p));
+        if (info.int64Atomics()) programs.put("sample", build("sample"));
         localMemory = ClPlatforms.deviceLong(info.device(), CL10.CL_DEVICE_LOCAL_MEM_SIZE);
         dummy = allocate(256, "dummy argument");
     }
@@ -135,6 +137,7 @@ public final class OpenClDevice implements ComputeDevice {
             case Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
             case Attention a -> fitsLocalMemory("attention", "attention", "attention_prefill");
             case MatMul m -> fitsLocalMemory("matmul", "gemv_out_in", "gemv_out_in_gate", "gemv_in_out", "matmul_tiled");
+            case Sample s when !info.int64Atomics() -> Support.no("sample needs cl_khr_int64_base_atomics (64-bit local atomics), which " + info.name() + " lacks");
             default -> Support.YES;
         };
     }

@@ -12,6 +12,7 @@ import dev.strata.engine.cpu.kernels.ElementwiseCpu;
 import dev.strata.engine.cpu.kernels.MatMulCpu;
 import dev.strata.engine.cpu.kernels.NormCpu;
 import dev.strata.engine.cpu.kernels.RopeCpu;
+import dev.strata.engine.cpu.kernels.SampleCpu;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.*;
@@ -87,6 +88,7 @@ public final class CpuDevice implements ComputeDevice {
             case Add a -> ElementwiseCpu.add(m(b, a.a()), m(b, a.b()), out, par);
             case Scale s -> ElementwiseCpu.scale(m(b, s.x()), s.factor(), out, par);
             case Argmax a -> ElementwiseCpu.argmax(m(b, a.x()), out);
+            case Sample s -> SampleCpu.run(m(b, s.logits()), m(b, s.params()), out, par);
         }
     }
 

@@ -316,6 +316,16 @@ public final class GraphBuilder {
         return record(new Argmax(x), activation(DType.I32, x.rows(), 1, name));
     }
 
+    /** One token per row of logits [m, vocab] drawn under params I32 [m, Sample.PARAMS] (see Sample). */
+    public Tensor sample(Tensor logits, Tensor params, String name) {
+        requireF32(logits, "sample logits");
+        if (params.dtype() != DType.I32 || params.rows() != logits.rows() || params.cols() != Sample.PARAMS) {
+            throw new ShapeException("sample " + name + ": params " + params + " for logits " + logits + "; expected I32 [" + logits.rows()
+                    + ", " + Sample.PARAMS + "]");
+        }
+        return record(new Sample(logits, params), activation(DType.I32, logits.rows(), 1, name));
+    }
+
     // ---- naming and outputs --------------------------------------------------------------
 
     /** Names a tensor by role and layer (llama.cpp's cb(cur, "attn_norm", il)): "attn_norm-3". */

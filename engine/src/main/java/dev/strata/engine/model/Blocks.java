@@ -8,6 +8,7 @@ import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import java.util.List;
@@ -147,7 +148,7 @@ final class Blocks {
     }
 
     /**
-     * Marks hidden_states.{numLayers}; the optional last-row gather, the LM head and argmax. With a
+     * Marks hidden_states.{numLayers}; the optional last-row gather, the LM head and the next token. With a
      * prenorm the final norm is fused into the LM head (after the gather, so only the rows that get
      * logits are normalised), unless hidden states are wanted: HF's last one is the normed state.
      */
@@ -160,7 +161,17 @@ final class Blocks {
         Tensor rows = o.allLogits() ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
         Tensor logits = g.name(g.matmul(new MatMul(rows, lmHead, null, WeightLayout.OUT_IN, prenorm, null, null), "logits"), "logits", -1);
         g.output("logits", logits);
-        if (o.argmax()) g.output("next_token", g.name(g.argmax(logits, "next_token"), "next_token", -1));
+        nextToken(g, logits, o);
+    }
+
+    /** The output next_token [rows, 1] of the logits, as the options ask: argmax, or drawn under the input "sampling". */
+    static void nextToken(GraphBuilder g, Tensor logits, ForwardOptions o) {
+        Tensor next = switch (o.nextToken()) {
+            case NONE -> null;
+            case ARGMAX -> g.argmax(logits, "next_token");
+            case SAMPLE -> g.sample(logits, g.input("sampling", DType.I32, logits.rows(), Sample.PARAMS), "next_token");
+        };
+        if (next != null) g.output("next_token", g.name(next, "next_token", -1));
     }
 
     static void hiddenState(GraphBuilder g, ForwardOptions o, int index, Tensor t) {

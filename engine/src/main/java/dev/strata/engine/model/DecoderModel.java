@@ -3,7 +3,8 @@
 // past [batch, 1] (tokens already cached per sequence), slots [batch, 1] (KV slot per sequence),
 // and without allLogits last_rows [batch, 1]. Outputs: logits [rows, vocab];
 // hidden_states.{i} [batch*seqLen, hidden] when asked (i = 0 embeddings … L final-normed);
-// next_token [rows, 1] with argmax.
+// next_token [rows, 1] by argmax or drawn under the input sampling I32 [rows, Sample.PARAMS]
+// (ForwardOptions.nextToken).
 package dev.strata.engine.model;
 
 import dev.strata.engine.graph.Graph;

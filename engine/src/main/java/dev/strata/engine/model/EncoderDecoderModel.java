@@ -14,7 +14,7 @@
 //   position_buckets I32 [batch*seqLen*capacity, 1] (relative-position models only).
 //   Externals: cross_k.{l}, cross_v.{l} (bound to the encoder's outputs).
 //   Outputs: logits [rows, vocab]; hidden_states.{i} [batch*seqLen, d_model] with hiddenStates;
-//   next_token with argmax.
+//   next_token by argmax or drawn under the input sampling (ForwardOptions.nextToken).
 package dev.strata.engine.model;
 
 import dev.strata.engine.graph.Graph;

@@ -54,11 +54,11 @@ final class Seq2SeqBlocks {
         if (o.hiddenStates()) g.output("hidden_states." + index, t);
     }
 
-    /** Optional last-row gather, LM head (with an optional [1, vocab] logits bias) and argmax. */
+    /** Optional last-row gather, LM head (with an optional [1, vocab] logits bias) and the next token (Blocks.nextToken). */
     static void head(GraphBuilder g, DecoderInputs in, Tensor x, Tensor lmHead, Tensor logitsBias, ForwardOptions o) {
         Tensor rows = o.allLogits() ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
         Tensor logits = g.name(g.matmul(rows, lmHead, logitsBias, WeightLayout.OUT_IN, "logits"), "logits", -1);
         g.output("logits", logits);
-        if (o.argmax()) g.output("next_token", g.name(g.argmax(logits, "next_token"), "next_token", -1));
+        Blocks.nextToken(g, logits, o);
     }
 }

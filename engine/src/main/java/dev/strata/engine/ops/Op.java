@@ -6,7 +6,7 @@ import dev.strata.engine.graph.Tensor;
 import java.util.List;
 
 public sealed interface Op permits Embedding, MatMul, RmsNorm, LayerNorm, Rope, Attention, Softmax,
-        Activate, GatedActivate, Add, Scale, Argmax {
+        Activate, GatedActivate, Add, Scale, Argmax, Sample {
 
     OpKind kind();
 

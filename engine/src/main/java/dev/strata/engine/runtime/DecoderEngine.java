@@ -12,9 +12,12 @@ import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.DecoderModel;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -53,10 +56,22 @@ public final class DecoderEngine implements AutoCloseable {
      * tokens: [slots.length * seqLen], sequence-major. Returns the executor whose outputs hold the results.
      */
     public GraphExecutor step(int[] tokens, int[] slots, int seqLen, ForwardOptions options) {
+        return step(tokens, slots, seqLen, options, null);
+    }
+
+    /**
+     * The same, with the Sample op's params when options draw the next token on the device:
+     * sampling = one packed row (SamplingParams.pack) per logits row, [logitsRows * Sample.PARAMS]
+     * (logits rows = batch, or batch * seqLen with allLogits); null otherwise. The drawn tokens are
+     * the executor's output "next_token".
+     */
+    public GraphExecutor step(int[] tokens, int[] slots, int seqLen, ForwardOptions options, int[] sampling) {
         int batch = slots.length;
         if (tokens.length != batch * seqLen) {
             throw new IllegalArgumentException(tokens.length + " tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
         }
+        int logitsRows = options.allLogits() ? batch * seqLen : batch;
+        checkSampling(sampling, options, logitsRows);
         int vocab = model.config().vocabSize();
         for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + vocab + ")");
         for (int s : slots) {
@@ -82,11 +97,39 @@ public final class DecoderEngine implements AutoCloseable {
             }
             Map<String, HostTensor> inputs = new HashMap<>(Map.of("tokens", tok, "positions", pos, "past", past, "slots", slotT));
             if (!options.allLogits()) inputs.put("last_rows", last);
+            if (sampling != null) {
+                HostTensor params = HostTensor.allocate(arena, DType.I32, logitsRows, Sample.PARAMS);
+                MemorySegment.copy(sampling, 0, params.data(), ValueLayout.JAVA_INT, 0, sampling.length);
+                inputs.put("sampling", params);
+            }
             ex.run(inputs, kv);
             device.synchronize();
         }
         for (int s : slots) kv.advance(s, seqLen);
         return ex;
+    }
+
+    /** Sampling rows are present exactly when the options draw on the device, one well-formed row per logits row. */
+    private static void checkSampling(int[] sampling, ForwardOptions options, int logitsRows) {
+        boolean wanted = options.nextToken() == ForwardOptions.NextToken.SAMPLE;
+        if (!wanted) {
+            if (sampling != null) throw new IllegalArgumentException("sampling params given, but the options do not sample (nextToken " + options.nextToken() + ")");
+            return;
+        }
+        if (sampling == null || sampling.length != logitsRows * Sample.PARAMS) {
+            throw new IllegalArgumentException("sampling params of " + (sampling == null ? "null" : sampling.length + " ints") + "; expected "
+                    + logitsRows + " rows of " + Sample.PARAMS + " (SamplingParams.pack)");
+        }
+        for (int r = 0; r < logitsRows; r++) {
+            int o = r * Sample.PARAMS;
+            float t = Float.intBitsToFloat(sampling[o + Sample.TEMPERATURE]), minP = Float.intBitsToFloat(sampling[o + Sample.MIN_P]);
+            int topK = sampling[o + Sample.TOP_K], topP = sampling[o + Sample.TOP_P];
+            String bad = !(t >= 0) || Float.isInfinite(t) ? "temperature " + t + " (expected finite and >= 0)"
+                    : topK < 0 ? "top-k " + topK + " (expected >= 0)"
+                    : topP < 1 || topP > Sample.TOP_P_ONE ? "top-p " + topP + " (expected 1.." + Sample.TOP_P_ONE + ", top-p in 2^-24 units)"
+                    : !(minP >= 0 && minP <= 1) ? "min-p " + minP + " (expected in [0, 1])" : null;
+            if (bad != null) throw new IllegalArgumentException("sampling row " + r + ": " + bad);
+        }
     }
 
     private GraphExecutor compile(Bucket b) {

@@ -1,10 +1,13 @@
 // Text generation for one sequence on a DecoderEngine: prefill the prompt, then decode token by
-// token with the sampler, streaming each token to a listener, stopping on EOS / stop ids /
-// max tokens. Reports prompt and generation speed.
+// token, streaming each token to a listener, stopping on EOS / stop ids / max tokens. Each token
+// is drawn on the device by the Sample op (greedy at temperature 0), so a step copies 4 bytes off
+// the device, not a row of logits; draw k uses (seed, step k), as Sampler does on the host.
+// Reports prompt and generation speed.
 package dev.strata.engine.runtime;
 
 import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.model.ForwardOptions;
+import dev.strata.engine.ops.Sample;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -40,8 +43,7 @@ public final class Generator {
         }
         Set<Integer> eos = new HashSet<>(params.stopOnEos() ? engine.model().eosTokenIds() : List.of());
         Set<Integer> stops = new HashSet<>(params.stopTokenIds());
-        Sampler sampler = new Sampler(params);
-        int vocab = engine.model().config().vocabSize();
+        int[] sampling = new int[Sample.PARAMS];
         int[] slot = {0};
         engine.kv().reset(0);
         List<Integer> out = new ArrayList<>();
@@ -49,15 +51,14 @@ public final class Generator {
         long prefill = 0;
         StopReason reason = StopReason.MAX_TOKENS;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment logitsBuf = arena.allocate((long) vocab * Float.BYTES, 64);
-            float[] logits = new float[vocab];
+            MemorySegment nextBuf = arena.allocate(Integer.BYTES, 64);
             int[] feed = prompt;
             while (out.size() < params.maxTokens()) {
-                GraphExecutor ex = engine.step(feed, slot, feed.length, ForwardOptions.GENERATE);
-                ex.readInto("logits", logitsBuf);
-                MemorySegment.copy(logitsBuf, ValueLayout.JAVA_FLOAT, 0, logits, 0, vocab);
+                params.pack(out.size(), sampling, 0);
+                GraphExecutor ex = engine.step(feed, slot, feed.length, ForwardOptions.SAMPLE, sampling);
+                ex.readInto("next_token", nextBuf);
                 if (prefill == 0) prefill = System.nanoTime() - t0;
-                int next = sampler.sample(logits);
+                int next = nextBuf.get(ValueLayout.JAVA_INT, 0);
                 out.add(next);
                 if (!listener.onToken(next)) { reason = StopReason.CANCELLED; break; }
                 if (eos.contains(next)) { reason = StopReason.EOS; break; }

@@ -1,59 +1,25 @@
-// Picks the next token from a row of logits: greedy (temperature 0), or temperature-scaled
-// softmax sampling restricted by top-k and top-p (nucleus), from a seeded generator so runs
-// repeat exactly.
+// Picks the next token from a row of logits on the host, by the Sample op's algorithm
+// (SampleCpu): greedy at temperature 0, else temperature, top-k, top-p and min-p cuts and a
+// Gumbel-max draw whose noise is hashed from (seed, draw number), so a run repeats exactly and
+// matches what the device op draws for the same seed and step. Generator samples on the device;
+// this is for callers that hold logits on the host.
 package dev.strata.engine.runtime;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
+import dev.strata.engine.cpu.kernels.SampleCpu;
+import dev.strata.engine.ops.Sample;
 
 public final class Sampler {
     private final SamplingParams params;
-    private final SplittableRandom random;
+    private final int[] packed = new int[Sample.PARAMS];
+    private int step;
 
-    public Sampler(SamplingParams params) {
-        this.params = params;
-        this.random = new SplittableRandom(params.seed());
-    }
+    public Sampler(SamplingParams params) { this.params = params; }
 
-    public static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        return best;
-    }
+    public static int argmax(float[] logits) { return SampleCpu.argmax(logits); }
 
+    /** The next draw: step 0, 1, 2... of this sampler's seed. */
     public int sample(float[] logits) {
-        if (params.temperature() == 0 || params.topK() == 1) return argmax(logits);
-        int n = logits.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int keep = params.topK() > 0 ? Math.min(params.topK(), n) : n;
-        double max = logits[order[0]] / params.temperature();
-        double[] p = new double[keep];
-        double sum = 0;
-        for (int i = 0; i < keep; i++) {
-            p[i] = Math.exp(logits[order[i]] / params.temperature() - max);
-            sum += p[i];
-        }
-        if (params.topP() < 1) {
-            double cum = 0;
-            int cut = keep;
-            for (int i = 0; i < keep; i++) {
-                cum += p[i] / sum;
-                if (cum >= params.topP()) {
-                    cut = i + 1;
-                    break;
-                }
-            }
-            keep = cut;
-            sum = 0;
-            for (int i = 0; i < keep; i++) sum += p[i];
-        }
-        double u = random.nextDouble() * sum;
-        for (int i = 0; i < keep; i++) {
-            u -= p[i];
-            if (u < 0) return order[i];
-        }
-        return order[keep - 1];
+        params.pack(step++, packed, 0);
+        return SampleCpu.sample(logits, packed);
     }
 }

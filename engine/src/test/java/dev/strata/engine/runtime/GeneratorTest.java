@@ -3,7 +3,8 @@
 // a stop id and on EOS (generation_config's id, rewritten to a token the model will emit), or
 // when the listener cancels; streamed tokens equal the result; an over-long prompt or empty
 // prompt is refused before any work; and each KV-cached decode step picks the same token as a
-// fresh full-sequence forward pass.
+// fresh full-sequence forward pass. Sampled generation draws on the device exactly what the host
+// Sampler draws from the same logits, and malformed sampling rows are refused before a step.
 package dev.strata.engine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,7 +49,7 @@ class GeneratorTest {
         model = LoadedModel.open(dir);
         device = new CpuDevice(true, 1);
         engine = new DecoderEngine(model, device, 1, CAPACITY);
-        free = new Generator(engine).generate(PROMPT, new SamplingParams(0, 0, 1, 0, MAX, List.of(), false), t -> true).tokens();
+        free = new Generator(engine).generate(PROMPT, new SamplingParams(0, 0, 1, 0, 0, MAX, List.of(), false), t -> true).tokens();
         assertEquals(MAX, free.size());
     }
 
@@ -60,7 +61,7 @@ class GeneratorTest {
     }
 
     static SamplingParams greedy(int max, List<Integer> stops, boolean stopOnEos) {
-        return new SamplingParams(0, 0, 1, 0, max, stops, stopOnEos);
+        return new SamplingParams(0, 0, 1, 0, 0, max, stops, stopOnEos);
     }
 
     /** free up to and including the first token in stops. */
@@ -129,7 +130,7 @@ class GeneratorTest {
 
     @Test
     void sampledGenerationRepeatsForASeed() {
-        SamplingParams p = new SamplingParams(0.9f, 40, 0.95f, 1234, MAX, List.of(), false);
+        SamplingParams p = new SamplingParams(0.9f, 40, 0.95f, 0, 1234, MAX, List.of(), false);
         List<Integer> a = new Generator(engine).generate(PROMPT, p, t -> true).tokens();
         List<Integer> b = new Generator(engine).generate(PROMPT, p, t -> true).tokens();
         assertEquals(a, b);
@@ -162,5 +163,46 @@ class GeneratorTest {
             }
             assertTrue(checked >= free.size() / 2, "only " + checked + " tokens had a clear argmax");
         }
+    }
+
+    /** Draws on the device (the Sample op) are the host Sampler's draws on the same steps' logits: same seed, step k for token k. */
+    @Test
+    void sampledTokensAreTheHostSamplersDraws() {
+        SamplingParams p = new SamplingParams(1.1f, 50, 0.9f, 0.01f, 77, MAX, List.of(), false);
+        List<Integer> drawn = new Generator(engine).generate(PROMPT, p, t -> true).tokens();
+        int vocab = SPEC.vocab();
+        Sampler host = new Sampler(p);
+        try (DecoderEngine replay = new DecoderEngine(model, device, 1, CAPACITY); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate((long) vocab * Float.BYTES);
+            float[] logits = new float[vocab];
+            int[] feed = PROMPT;
+            for (int k = 0; k < drawn.size(); k++) {
+                replay.step(feed, new int[] {0}, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
+                MemorySegment.copy(buf, ValueLayout.JAVA_FLOAT, 0, logits, 0, vocab);
+                assertEquals(host.sample(logits), (int) drawn.get(k), "token " + k);
+                feed = new int[] {drawn.get(k)};
+            }
+        }
+        assertTrue(drawn.stream().distinct().count() > 1, () -> "a sampled run repeats one token: " + drawn);
+    }
+
+    @Test
+    void malformedSamplingRowsAreRefusedBeforeAStep() {
+        int[] one = {5};
+        var missing = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.SAMPLE));
+        assertEquals("sampling params of null; expected 1 rows of 7 (SamplingParams.pack)", missing.getMessage());
+        var unwanted = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.GENERATE, new int[7]));
+        assertTrue(unwanted.getMessage().contains("the options do not sample"), unwanted.getMessage());
+        int[] row = new int[7];
+        SamplingParams.greedy(1).pack(0, row, 0);
+        row[2] = 0;
+        var topP = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.SAMPLE, row));
+        assertEquals("sampling row 0: top-p 0 (expected 1..16777216, top-p in 2^-24 units)", topP.getMessage());
+        SamplingParams.greedy(1).pack(0, row, 0);
+        row[0] = Float.floatToRawIntBits(Float.NaN);
+        var t = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.SAMPLE, row));
+        assertEquals("sampling row 0: temperature NaN (expected finite and >= 0)", t.getMessage());
+        var minP = assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 1, 1.5f, 0, 1, List.of(), true));
+        assertEquals("min-p 1.5 must be in [0, 1]", minP.getMessage());
     }
 }

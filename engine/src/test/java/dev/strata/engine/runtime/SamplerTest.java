@@ -24,7 +24,7 @@ class SamplerTest {
     private static final double CHI_SQUARE_LIMIT = 40;
 
     static SamplingParams params(float temperature, int topK, float topP, long seed) {
-        return new SamplingParams(temperature, topK, topP, seed, 16, List.of(), true);
+        return new SamplingParams(temperature, topK, topP, 0, seed, 16, List.of(), true);
     }
 
     static float[] randomLogits(SplittableRandom rnd, int n) {
@@ -133,7 +133,7 @@ class SamplerTest {
         assertMessage(() -> params(1, 0, 0, 0), "top-p 0.0 must be in (0, 1]");
         assertMessage(() -> params(1, 0, 1.01f, 0), "top-p 1.01");
         assertMessage(() -> params(1, 0, Float.NaN, 0), "top-p NaN");
-        assertMessage(() -> new SamplingParams(1, 0, 1, 0, -1, List.of(), true), "max tokens -1 must be >= 0");
+        assertMessage(() -> new SamplingParams(1, 0, 1, 0, 0, -1, List.of(), true), "max tokens -1 must be >= 0");
     }
 
     private static void assertMessage(org.junit.jupiter.api.function.Executable e, String part) {

@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ModelGraphPlanTest {
     static final RandomLlama.Spec SPEC = new RandomLlama.Spec("strata-plan-test", 64, 3, 4, 2, 160, 300, 64, false, SafetensorsDtype.F32, true);
-    static final ForwardOptions ALL = new ForwardOptions(true, true, true);
+    static final ForwardOptions ALL = new ForwardOptions(true, true, ForwardOptions.NextToken.ARGMAX);
 
     @TempDir static Path dir;
     static LoadedModel model;

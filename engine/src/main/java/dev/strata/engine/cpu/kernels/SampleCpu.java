@@ -1,0 +1,151 @@
+// The Sample op on the CPU and its reference for every backend (ops/Sample.java describes the
+// algorithm): greedy argmax, a top-k cut and a top-p cut by radix select over order-preserving
+// keys of the logits (8 bits per pass, counts for top-k, 2^-40 fixed-point masses for top-p),
+// a min-p cut, then a Gumbel-max draw with noise hashed from (seed, step, token). The device
+// kernels (sample.cl, sample.cu) are line-for-line the same passes; floats are computed in float
+// as they are there.
+package dev.strata.engine.cpu.kernels;
+
+import dev.strata.engine.cpu.CpuParallel;
+import dev.strata.engine.cpu.Mat;
+import dev.strata.engine.ops.Sample;
+
+public final class SampleCpu {
+    private SampleCpu() {}
+
+    private static final int RADIX = 256;
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /** out[r, 0] = the token drawn from logits row r under params row r. */
+    public static void run(Mat logits, Mat params, Mat out, CpuParallel par) {
+        par.forRange(logits.rows(), 1, (from, to) -> {
+            float[] row = new float[logits.cols()];
+            int[] p = new int[Sample.PARAMS];
+            for (int r = from; r < to; r++) {
+                logits.readRow(r, row);
+                for (int c = 0; c < Sample.PARAMS; c++) p[c] = params.getInt(r, c);
+                out.setInt(r, 0, sample(row, p));
+            }
+        });
+    }
+
+    /** The token drawn from one row of logits under one packed params row (Sample's layout). */
+    public static int sample(float[] l, int[] p) {
+        int n = l.length;
+        int best = argmax(l);
+        float m = l[best];
+        float t = Float.intBitsToFloat(p[Sample.TEMPERATURE]);
+        int topK = p[Sample.TOP_K], topP = p[Sample.TOP_P];
+        float minP = Float.intBitsToFloat(p[Sample.MIN_P]);
+        if (!(t > 0) || topK == 1 || !Float.isFinite(m)) return best;
+        int[] keys = new int[n];
+        float[] d = new float[n], w = new float[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = key(l[i]);
+            d[i] = (l[i] - m) / t;
+            w[i] = (float) Math.exp(d[i]);
+        }
+        int thrK = topK > 1 && topK < n ? kthLargestKey(keys, topK) : 0;
+        int thrP = topP < Sample.TOP_P_ONE ? massCutKey(keys, w, thrK, topP) : 0;
+        int thr = Integer.compareUnsigned(thrK, thrP) >= 0 ? thrK : thrP;
+        long base = rowSeed(seed(p), p[Sample.STEP]);
+        int pick = -1;
+        float bs = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            if (Integer.compareUnsigned(keys[i], thr) < 0 || (minP > 0 && !(w[i] >= minP))) continue;
+            float s = d[i] + gumbel(base, i);
+            if (s > bs || (s == bs && pick < 0)) {
+                pick = i;
+                bs = s;
+            }
+        }
+        return pick < 0 ? best : pick;
+    }
+
+    /** First index of the largest value; NaN never wins, except that a NaN at 0 gives 0 (the Argmax op's scan). */
+    public static int argmax(float[] l) {
+        int best = 0;
+        for (int i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
+        return best;
+    }
+
+    /** Order-preserving unsigned key of a float: larger value, larger key; NaN is 0 (below -inf). */
+    public static int key(float v) {
+        if (Float.isNaN(v)) return 0;
+        int b = Float.floatToRawIntBits(v);
+        return b < 0 ? ~b : b | 0x80000000;
+    }
+
+    /** The key of the k-th largest logit (1 < k < n), 8 bits per pass from the top. */
+    static int kthLargestKey(int[] keys, int k) {
+        int prefix = 0, need = k;
+        int[] count = new int[RADIX];
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int high = highMask(shift);
+            java.util.Arrays.fill(count, 0);
+            for (int key : keys) if ((key & high) == prefix) count[(key >>> shift) & 0xFF]++;
+            int b = RADIX - 1;
+            for (; b > 0 && count[b] < need; b--) need -= count[b];
+            prefix |= b << shift;
+        }
+        return prefix;
+    }
+
+    /**
+     * The largest key whose mass (w as 2^-40 fixed point, over keys >= it and >= floor) reaches
+     * topP · Z, Z the mass over keys >= floor; topP in 2^-24 units.
+     */
+    static int massCutKey(int[] keys, float[] w, int floor, int topP) {
+        int prefix = 0;
+        long need = 0;
+        long[] mass = new long[RADIX];
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int high = highMask(shift);
+            java.util.Arrays.fill(mass, 0);
+            for (int i = 0; i < keys.length; i++) {
+                int key = keys[i];
+                if ((key & high) == prefix && Integer.compareUnsigned(key, floor) >= 0) mass[(key >>> shift) & 0xFF] += fixed(w[i]);
+            }
+            if (shift == 24) {
+                long z = 0;
+                for (long v : mass) z += v;
+                need = Math.max(1, scale(z, topP));
+            }
+            int b = RADIX - 1;
+            for (; b > 0 && mass[b] < need; b--) need -= mass[b];
+            prefix |= b << shift;
+        }
+        return prefix;
+    }
+
+    /** Bits already decided above a pass at `shift`: none for the first. */
+    static int highMask(int shift) { return shift == 24 ? 0 : -1 << (shift + 8); }
+
+    /** w in [0, 1] as 2^-40 fixed point, truncated (as the devices' float-to-integer conversion). */
+    static long fixed(float w) { return (long) (w * 0x1p40f); }
+
+    /** floor(z · q / 2^24) without overflow for z < 2^58, q <= 2^24. */
+    static long scale(long z, int q) { return (z >>> 24) * q + (((z & 0xFFFFFF) * q) >>> 24); }
+
+    static long seed(int[] p) { return (p[Sample.SEED_LO] & 0xFFFFFFFFL) | ((long) p[Sample.SEED_HI] << 32); }
+
+    /** The per-(seed, step) base of the noise; token i's 64 random bits are mix(base + (i + 1) · golden). */
+    static long rowSeed(long seed, int step) { return mix(seed ^ mix((step & 0xFFFFFFFFL) + GOLDEN)); }
+
+    /** Gumbel noise -log(-log u) for token i, u = (top 24 bits, made odd) / 2^24 in (0, 1), exact in float. */
+    static float gumbel(long base, int i) {
+        long h = mix(base + (i + 1L) * GOLDEN);
+        float u = ((h >>> 40) | 1) * 0x1p-24f;
+        return -(float) Math.log(-(float) Math.log(u));
+    }
+
+    /** The Gumbel noise the Sample op adds to token `token`'s scaled logit at draw `step` of `seed` (for tests and tools). */
+    public static double gumbelNoise(long seed, int step, int token) { return gumbel(rowSeed(seed, step), token); }
+
+    /** splitmix64's finaliser (Stafford's mix 13). */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
