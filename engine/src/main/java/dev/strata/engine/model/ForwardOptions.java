@@ -13,6 +13,8 @@ public record ForwardOptions(boolean allLogits, boolean hiddenStates, NextToken 
 
     /** Generation: last-row logits only. */
     public static final ForwardOptions GENERATE = new ForwardOptions(false, false, NextToken.NONE);
+    /** Greedy generation: the next token is the last-row logits' argmax, taken on the device. */
+    public static final ForwardOptions ARGMAX = new ForwardOptions(false, false, NextToken.ARGMAX);
     /** Generation with the next token drawn on the device from the last-row logits. */
     public static final ForwardOptions SAMPLE = new ForwardOptions(false, false, NextToken.SAMPLE);
     /** Evaluation: every row's logits and all hidden states. */

@@ -64,15 +64,22 @@ public final class Seq2SeqGenerator {
         for (int b = 0; b < batch; b++) ids[b][0] = feed[b];
         int produced = 0;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate((long) batch * vocab * Float.BYTES, 64);
+            // Without keepLogits only the device's argmax comes back: 4 bytes per row, not a row of logits.
+            MemorySegment buf = arena.allocate(keepLogits ? (long) batch * vocab * Float.BYTES : (long) batch * Integer.BYTES, 64);
             while (produced < maxNewTokens) {
-                GraphExecutor ex = engine.step(feed, 1, ForwardOptions.GENERATE);
-                ex.readInto("logits", buf);
+                GraphExecutor ex = engine.step(feed, 1, keepLogits ? ForwardOptions.GENERATE : ForwardOptions.ARGMAX);
+                ex.readInto(keepLogits ? "logits" : "next_token", buf);
                 float[][] step = new float[batch][];
                 boolean all = true;
                 for (int b = 0; b < batch; b++) {
-                    step[b] = buf.asSlice((long) b * vocab * Float.BYTES, (long) vocab * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
-                    int next = done[b] ? pad : Sampler.argmax(step[b]);
+                    int best;
+                    if (keepLogits) {
+                        step[b] = buf.asSlice((long) b * vocab * Float.BYTES, (long) vocab * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
+                        best = Sampler.argmax(step[b]);
+                    } else {
+                        best = buf.getAtIndex(ValueLayout.JAVA_INT, b);
+                    }
+                    int next = done[b] ? pad : best;
                     if (stopAtEos && eos.contains(next)) done[b] = true;
                     all &= done[b];
                     ids[b][1 + produced] = next;

@@ -15,6 +15,8 @@ public final class SampleCpu {
 
     private static final int RADIX = 256;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /** Above any Gumbel noise the hash can give: u <= 1 - 2^-24 makes -log(-log u) <= 16.64. */
+    private static final float GUMBEL_MAX = 17f;
 
     /** out[r, 0] = the token drawn from logits row r under params row r. */
     public static void run(Mat logits, Mat params, Mat out, CpuParallel par) {
@@ -38,28 +40,32 @@ public final class SampleCpu {
         int topK = p[Sample.TOP_K], topP = p[Sample.TOP_P];
         float minP = Float.intBitsToFloat(p[Sample.MIN_P]);
         if (!(t > 0) || topK == 1 || !Float.isFinite(m)) return best;
+        boolean weights = topP < Sample.TOP_P_ONE || minP > 0;
         int[] keys = new int[n];
-        float[] d = new float[n], w = new float[n];
+        float[] d = new float[n], w = weights ? new float[n] : null;
         for (int i = 0; i < n; i++) {
             keys[i] = key(l[i]);
             d[i] = (l[i] - m) / t;
-            w[i] = (float) Math.exp(d[i]);
+            if (weights) w[i] = (float) Math.exp(d[i]);
         }
         int thrK = topK > 1 && topK < n ? kthLargestKey(keys, topK) : 0;
         int thrP = topP < Sample.TOP_P_ONE ? massCutKey(keys, w, thrK, topP) : 0;
         int thr = Integer.compareUnsigned(thrK, thrP) >= 0 ? thrK : thrP;
         long base = rowSeed(seed(p), p[Sample.STEP]);
-        int pick = -1;
-        float bs = Float.NEGATIVE_INFINITY;
+        // The largest logit is always kept: start from it. A token with d + GUMBEL_MAX below the best
+        // score so far cannot win (nor tie), so its noise is never computed; the draw is unchanged.
+        int pick = best;
+        float bs = gumbel(base, best);
         for (int i = 0; i < n; i++) {
+            if (i == best || d[i] + GUMBEL_MAX < bs) continue;
             if (Integer.compareUnsigned(keys[i], thr) < 0 || (minP > 0 && !(w[i] >= minP))) continue;
             float s = d[i] + gumbel(base, i);
-            if (s > bs || (s == bs && pick < 0)) {
+            if (s > bs || (s == bs && i < pick)) {
                 pick = i;
                 bs = s;
             }
         }
-        return pick < 0 ? best : pick;
+        return pick;
     }
 
     /** First index of the largest value; NaN never wins, except that a NaN at 0 gives 0 (the Argmax op's scan). */
