@@ -4,7 +4,8 @@
 //   pass 1: argmax (first index on ties, NaN never wins, a NaN at 0 gives 0) and its value m;
 //           greedy rows (temperature <= 0, top-k 1, m not finite) stop here;
 //   top-k:  4 radix passes over order-preserving keys (8 bits each), counting the keys that share
-//           the prefix chosen so far → the key of the k-th largest logit;
+//           the prefix chosen so far (one shared atomic per distinct bin per warp) → the key of the
+//           k-th largest logit;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integer
 //           shared atomics (sums independent of the order of addition) over keys at or above the
 //           top-k cut → the largest key whose mass above reaches topP · Z;
@@ -48,6 +49,25 @@ __device__ __forceinline__ unsigned pick_digit(const T* hist, T& need) {
     return (unsigned)b;
 }
 
+// Histogram updates aggregated per warp: logits crowd a few bins of the top digits, and per-lane
+// shared atomics on one address serialise. All 32 lanes call; a lane with bin NO_BIN adds nothing.
+constexpr unsigned NO_BIN = 0xFFFFFFFFu;
+
+// count[bin] += the number of lanes with that bin: one atomic per distinct bin in the warp.
+__device__ __forceinline__ void count_aggregated(unsigned* count, unsigned bin) {
+    const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
+    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&count[bin], (unsigned)__popc(peers));
+}
+
+// mass[bin] += the lanes' wf (each <= 2^40): summed over the lanes sharing the bin by two 32-bit
+// warp reductions (low 24 bits, the rest; no overflow over 32 lanes), one 64-bit atomic per bin.
+__device__ __forceinline__ void mass_aggregated(unsigned long long* mass, unsigned bin, unsigned long long wf) {
+    const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
+    const unsigned lo = __reduce_add_sync(peers, (unsigned)(wf & 0xFFFFFFull));
+    const unsigned hi = __reduce_add_sync(peers, (unsigned)(wf >> 24));
+    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&mass[bin], ((unsigned long long)hi << 24) + lo);
+}
+
 // Keys the passes before a digit at `shift` have fixed: none for the first.
 __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8); }
 
@@ -56,6 +76,7 @@ __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 
 extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
                                       int cols) {
     strata::pdl_entry();
+    if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
     __shared__ int si[32];
     __shared__ unsigned count[RADIX];
@@ -88,9 +109,14 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
             const unsigned high = high_mask(shift);
             for (int b = threadIdx.x; b < RADIX; b += blockDim.x) count[b] = 0u;
             __syncthreads();
-            for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-                const unsigned k = sample_key(xr[c]);
-                if ((k & high) == prefix) atomicAdd(&count[(k >> shift) & 0xFFu], 1u);
+            for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
+                const int c = c0 + threadIdx.x;
+                unsigned bin = NO_BIN;
+                if (c < cols) {
+                    const unsigned k = sample_key(xr[c]);
+                    if ((k & high) == prefix) bin = (k >> shift) & 0xFFu;
+                }
+                count_aggregated(count, bin);
             }
             __syncthreads();
             if (threadIdx.x == 0) {
@@ -112,13 +138,19 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
             const unsigned high = high_mask(shift);
             for (int b = threadIdx.x; b < RADIX; b += blockDim.x) mass[b] = 0ull;
             __syncthreads();
-            for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-                const float l = xr[c];
-                const unsigned k = sample_key(l);
-                if ((k & high) == prefix && k >= thrK && k != 0u) { // key 0: NaN, no mass
-                    const unsigned long long wf = (unsigned long long)(expf((l - m) / t) * 0x1p40f);
-                    if (wf != 0ull) atomicAdd(&mass[(k >> shift) & 0xFFu], wf);
+            for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
+                const int c = c0 + threadIdx.x;
+                unsigned bin = NO_BIN;
+                unsigned long long wf = 0ull;
+                if (c < cols) {
+                    const float l = xr[c];
+                    const unsigned k = sample_key(l);
+                    if ((k & high) == prefix && k >= thrK && k != 0u) {  // key 0: NaN, no mass
+                        wf = (unsigned long long)(expf((l - m) / t) * 0x1p40f);
+                        if (wf != 0ull) bin = (k >> shift) & 0xFFu;
+                    }
                 }
+                mass_aggregated(mass, bin, bin == NO_BIN ? 0ull : wf);
             }
             __syncthreads();
             if (threadIdx.x == 0) {
