@@ -7,6 +7,7 @@ import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.exec.DeviceWeights;
 import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.graph.Graph;
+import dev.strata.engine.graph.GraphBuilder;
 import dev.strata.engine.kv.KvCache;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.DecoderModel;
@@ -30,6 +31,7 @@ public final class DecoderEngine implements AutoCloseable {
     private final DeviceWeights weights;
     private final KvCache kv;
     private final Map<Bucket, GraphExecutor> executors = new HashMap<>();
+    private Boolean samplesOnDevice;
 
     /** capacity: most tokens per sequence (prompt + generated), at most the model's context limit. */
     public DecoderEngine(LoadedModel model, ComputeDevice device, int slots, int capacity) {
@@ -135,6 +137,20 @@ public final class DecoderEngine implements AutoCloseable {
     private GraphExecutor compile(Bucket b) {
         Graph g = def.build(model, b.batch(), b.seqLen(), b.options());
         return new GraphExecutor(g, weights);
+    }
+
+    /**
+     * Whether the device runs the Sample op (OpenCL needs 64-bit local atomics); asked once with a
+     * one-row probe. Generator draws on the host from the logits where it does not.
+     */
+    public boolean samplesOnDevice() {
+        if (samplesOnDevice == null) {
+            GraphBuilder g = new GraphBuilder(model);
+            g.output("next_token", g.sample(g.input("logits", DType.F32, 1, model.config().vocabSize()),
+                    g.input("sampling", DType.I32, 1, Sample.PARAMS), "next_token"));
+            samplesOnDevice = g.build().nodes().stream().allMatch(n -> device.supports(n.op()).supported());
+        }
+        return samplesOnDevice;
     }
 
     /** Peak activation bytes of the largest graph built so far. */

@@ -1,11 +1,12 @@
 // Text generation for one sequence on a DecoderEngine: prefill the prompt, then decode token by
 // token, streaming each token to a listener, stopping on EOS / stop ids / max tokens. Each token
 // is drawn on the device by the Sample op (greedy at temperature 0), so a step copies 4 bytes off
-// the device, not a row of logits; draw k uses (seed, step k), as Sampler does on the host.
+// the device, not a row of logits; draw k uses (seed, step k), as Sampler does on the host. A
+// device without the op (DecoderEngine.samplesOnDevice) gets the same draws from Sampler on the
+// logits it copies back.
 // Reports prompt and generation speed.
 package dev.strata.engine.runtime;
 
-import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.ops.Sample;
 import java.lang.foreign.Arena;
@@ -50,15 +51,23 @@ public final class Generator {
         long t0 = System.nanoTime();
         long prefill = 0;
         StopReason reason = StopReason.MAX_TOKENS;
+        boolean onDevice = engine.samplesOnDevice();
+        Sampler host = onDevice ? null : new Sampler(params);
+        int vocab = engine.model().config().vocabSize();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nextBuf = arena.allocate(Integer.BYTES, 64);
+            MemorySegment buf = arena.allocate(onDevice ? Integer.BYTES : (long) vocab * Float.BYTES, 64);
             int[] feed = prompt;
             while (out.size() < params.maxTokens()) {
-                params.pack(out.size(), sampling, 0);
-                GraphExecutor ex = engine.step(feed, slot, feed.length, ForwardOptions.SAMPLE, sampling);
-                ex.readInto("next_token", nextBuf);
+                int next;
+                if (onDevice) {
+                    params.pack(out.size(), sampling, 0);
+                    engine.step(feed, slot, feed.length, ForwardOptions.SAMPLE, sampling).readInto("next_token", buf);
+                    next = buf.get(ValueLayout.JAVA_INT, 0);
+                } else {
+                    engine.step(feed, slot, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
+                    next = host.sample(buf.toArray(ValueLayout.JAVA_FLOAT));
+                }
                 if (prefill == 0) prefill = System.nanoTime() - t0;
-                int next = nextBuf.get(ValueLayout.JAVA_INT, 0);
                 out.add(next);
                 if (!listener.onToken(next)) { reason = StopReason.CANCELLED; break; }
                 if (eos.contains(next)) { reason = StopReason.EOS; break; }

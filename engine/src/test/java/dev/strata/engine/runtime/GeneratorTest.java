@@ -4,18 +4,29 @@
 // when the listener cancels; streamed tokens equal the result; an over-long prompt or empty
 // prompt is refused before any work; and each KV-cached decode step picks the same token as a
 // fresh full-sequence forward pass. Sampled generation draws on the device exactly what the host
-// Sampler draws from the same logits, and malformed sampling rows are refused before a step.
+// Sampler draws from the same logits (also where the device lacks the op and the host draws), and
+// malformed sampling rows are refused before a step.
 package dev.strata.engine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.engine.backend.Bindings;
+import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.DeviceBuffer;
+import dev.strata.engine.backend.Support;
 import dev.strata.engine.cpu.CpuDevice;
 import dev.strata.engine.exec.GraphExecutor;
+import dev.strata.engine.kv.KvSpec;
+import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.model.RandomLlama;
+import dev.strata.engine.ops.Op;
+import dev.strata.engine.ops.Sample;
+import dev.strata.engine.tensor.DType;
 import dev.strata.loader.SafetensorsDtype;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -204,5 +215,33 @@ class GeneratorTest {
         assertEquals("sampling row 0: temperature NaN (expected finite and >= 0)", t.getMessage());
         var minP = assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 1, 1.5f, 0, 1, List.of(), true));
         assertEquals("min-p 1.5 must be in [0, 1]", minP.getMessage());
+    }
+
+    /** A device without the Sample op: Generator copies the logits back and draws with Sampler, the same tokens. */
+    @Test
+    void withoutTheSampleOpTheHostDrawsTheSameTokens() {
+        SamplingParams p = new SamplingParams(0.9f, 0, 0.95f, 0, 5, MAX, List.of(), false);
+        List<Integer> onDevice = new Generator(engine).generate(PROMPT, p, t -> true).tokens();
+        assertTrue(engine.samplesOnDevice());
+        try (NoSampleDevice dev = new NoSampleDevice(); DecoderEngine e = new DecoderEngine(model, dev, 1, CAPACITY)) {
+            assertFalse(e.samplesOnDevice());
+            assertEquals(onDevice, new Generator(e).generate(PROMPT, p, t -> true).tokens());
+        }
+    }
+
+    /** The CPU reference device, refusing the Sample op as an OpenCL device without 64-bit local atomics does. */
+    static final class NoSampleDevice implements ComputeDevice {
+        final CpuDevice cpu = new CpuDevice(true, 1);
+
+        public String description() { return "no-sample " + cpu.description(); }
+        public Support supports(Op op) { return op instanceof Sample ? Support.no("no Sample op here") : cpu.supports(op); }
+        public DeviceBuffer allocate(long bytes, String purpose) { return cpu.allocate(bytes, purpose); }
+        public DeviceBuffer uploadWeight(String name, DType dtype, MemorySegment host) { return cpu.uploadWeight(name, dtype, host); }
+        public void write(DeviceBuffer dst, long off, MemorySegment src) { cpu.write(dst, off, src); }
+        public void read(DeviceBuffer src, long off, MemorySegment dst) { cpu.read(src, off, dst); }
+        public void launch(Op op, Bindings b) { cpu.launch(op, b); }
+        public void synchronize() { cpu.synchronize(); }
+        public KvStorage allocateKv(KvSpec spec) { return cpu.allocateKv(spec); }
+        public void close() { cpu.close(); }
     }
 }
