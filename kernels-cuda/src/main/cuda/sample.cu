@@ -42,34 +42,69 @@ __device__ __forceinline__ float gumbel(unsigned long long base, int i) {
 
 // The radix digit holding the `need`-th unit (count or mass) from the top of hist, and need reduced
 // by the units of the digits above it.
-template <typename T>
-__device__ __forceinline__ unsigned pick_digit(const T* hist, T& need) {
+__device__ __forceinline__ unsigned pick_digit(const unsigned long long* hist, unsigned long long& need) {
     int b = RADIX - 1;
     for (; b > 0 && hist[b] < need; b--) need -= hist[b];
     return (unsigned)b;
 }
 
-// Histogram updates aggregated per warp: logits crowd a few bins of the top digits, and per-lane
-// shared atomics on one address serialise. All 32 lanes call; a lane with bin NO_BIN adds nothing.
+// hist[bin] += v (v <= 2^40) for every lane, aggregated per warp: logits crowd a few bins of the
+// top digits, and per-lane shared atomics on one address serialise. The lanes sharing a bin sum
+// their v by two 32-bit warp reductions (low 24 bits and the rest: no overflow over 32 lanes) and
+// one of them adds it. All 32 lanes call; a lane with bin NO_BIN adds nothing.
 constexpr unsigned NO_BIN = 0xFFFFFFFFu;
-
-// count[bin] += the number of lanes with that bin: one atomic per distinct bin in the warp.
-__device__ __forceinline__ void count_aggregated(unsigned* count, unsigned bin) {
+__device__ __forceinline__ void add_aggregated(unsigned long long* hist, unsigned bin, unsigned long long v) {
     const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
-    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&count[bin], (unsigned)__popc(peers));
-}
-
-// mass[bin] += the lanes' wf (each <= 2^40): summed over the lanes sharing the bin by two 32-bit
-// warp reductions (low 24 bits, the rest; no overflow over 32 lanes), one 64-bit atomic per bin.
-__device__ __forceinline__ void mass_aggregated(unsigned long long* mass, unsigned bin, unsigned long long wf) {
-    const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
-    const unsigned lo = __reduce_add_sync(peers, (unsigned)(wf & 0xFFFFFFull));
-    const unsigned hi = __reduce_add_sync(peers, (unsigned)(wf >> 24));
-    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&mass[bin], ((unsigned long long)hi << 24) + lo);
+    const unsigned lo = __reduce_add_sync(peers, (unsigned)(v & 0xFFFFFFull));
+    const unsigned hi = __reduce_add_sync(peers, (unsigned)(v >> 24));
+    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], ((unsigned long long)hi << 24) + lo);
 }
 
 // Keys the passes before a digit at `shift` have fixed: none for the first.
 __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8); }
+
+// Radix select over the row's keys, 8 bits per pass from the top: each pass sums weight(l, key)
+// (a count of 1 or a fixed-point mass; 0 leaves the key out) per digit over the keys sharing the
+// prefix chosen so far, and takes the digit holding the need-th unit from the top; need_of(total)
+// sets need from the first pass's total. Returns the key the prefix ends at. Block-wide: every
+// thread calls; hist, pickBin and pickNeed are shared.
+template <typename Weight, typename NeedOf>
+__device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, int cols, unsigned long long* hist, unsigned* pickBin,
+                                                 unsigned long long* pickNeed, Weight weight, NeedOf need_of) {
+    unsigned prefix = 0u;
+    unsigned long long need = 0ull;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        const unsigned high = high_mask(shift);
+        for (int b = threadIdx.x; b < RADIX; b += blockDim.x) hist[b] = 0ull;
+        __syncthreads();
+        for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
+            const int c = c0 + threadIdx.x;
+            unsigned bin = NO_BIN;
+            unsigned long long v = 0ull;
+            if (c < cols) {
+                const float l = xr[c];
+                const unsigned k = sample_key(l);
+                if ((k & high) == prefix) v = weight(l, k);
+                if (v != 0ull) bin = (k >> shift) & 0xFFu;
+            }
+            add_aggregated(hist, bin, v);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            if (shift == 24) {
+                unsigned long long total = 0ull;
+                for (int b = 0; b < RADIX; b++) total += hist[b];
+                need = need_of(total);
+            }
+            *pickBin = pick_digit(hist, need);
+            *pickNeed = need;
+        }
+        __syncthreads();
+        prefix |= *pickBin << shift;
+        need = *pickNeed;
+    }
+    return prefix;
+}
 
 }  // namespace
 
@@ -79,8 +114,7 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
     __shared__ int si[32];
-    __shared__ unsigned count[RADIX];
-    __shared__ unsigned long long mass[RADIX];
+    __shared__ unsigned long long hist[RADIX];
     __shared__ unsigned pickBin;
     __shared__ unsigned long long pickNeed;
     const float* xr = x + (size_t)blockIdx.x * xStride;
@@ -102,74 +136,22 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
         return;
     }
 
-    unsigned thrK = 0u;
-    if (topK > 1 && topK < cols) {
-        unsigned prefix = 0u, need = (unsigned)topK;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            const unsigned high = high_mask(shift);
-            for (int b = threadIdx.x; b < RADIX; b += blockDim.x) count[b] = 0u;
-            __syncthreads();
-            for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
-                const int c = c0 + threadIdx.x;
-                unsigned bin = NO_BIN;
-                if (c < cols) {
-                    const unsigned k = sample_key(xr[c]);
-                    if ((k & high) == prefix) bin = (k >> shift) & 0xFFu;
-                }
-                count_aggregated(count, bin);
-            }
-            __syncthreads();
-            if (threadIdx.x == 0) {
-                pickBin = pick_digit(count, need);
-                pickNeed = need;
-            }
-            __syncthreads();
-            prefix |= pickBin << shift;
-            need = (unsigned)pickNeed;
-        }
-        thrK = prefix;
-    }
-
-    unsigned thrP = 0u;
-    if (topP < TOP_P_ONE) {
-        unsigned prefix = 0u;
-        unsigned long long need = 0;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            const unsigned high = high_mask(shift);
-            for (int b = threadIdx.x; b < RADIX; b += blockDim.x) mass[b] = 0ull;
-            __syncthreads();
-            for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
-                const int c = c0 + threadIdx.x;
-                unsigned bin = NO_BIN;
-                unsigned long long wf = 0ull;
-                if (c < cols) {
-                    const float l = xr[c];
-                    const unsigned k = sample_key(l);
-                    if ((k & high) == prefix && k >= thrK && k != 0u) {  // key 0: NaN, no mass
-                        wf = (unsigned long long)(expf((l - m) / t) * 0x1p40f);
-                        if (wf != 0ull) bin = (k >> shift) & 0xFFu;
-                    }
-                }
-                mass_aggregated(mass, bin, bin == NO_BIN ? 0ull : wf);
-            }
-            __syncthreads();
-            if (threadIdx.x == 0) {
-                if (shift == 24) {
-                    unsigned long long z = 0;
-                    for (int b = 0; b < RADIX; b++) z += mass[b];
-                    need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
-                    if (need == 0ull) need = 1ull;
-                }
-                pickBin = pick_digit(mass, need);
-                pickNeed = need;
-            }
-            __syncthreads();
-            prefix |= pickBin << shift;
-            need = pickNeed;
-        }
-        thrP = prefix;
-    }
-
+    // top-k: the k-th largest key (a count of 1 per key); top-p: the largest key whose 2^-40
+    // fixed-point mass at and above it reaches topP · Z over the keys top-k kept (NaN, key 0: none).
+    const unsigned thrK = topK > 1 && topK < cols
+        ? radix_select(xr, cols, hist, &pickBin, &pickNeed, [](float, unsigned) { return 1ull; },
+                       [=](unsigned long long) { return (unsigned long long)topK; })
+        : 0u;
+    const unsigned thrP = topP < TOP_P_ONE
+        ? radix_select(xr, cols, hist, &pickBin, &pickNeed,
+                       [=](float l, unsigned k) {
+                           return k >= thrK && k != 0u ? (unsigned long long)(expf((l - m) / t) * 0x1p40f) : 0ull;
+                       },
+                       [=](unsigned long long z) {
+                           const unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
+                           return need == 0ull ? 1ull : need;
+                       })
+        : 0u;
     const unsigned thr = max(thrK, thrP);
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));

@@ -28,6 +28,9 @@ public record Sample(Tensor logits, Tensor params) implements Op {
     /** top-p is stored as round(topP · 2^24), at least 1; TOP_P_ONE (2^24) = no top-p cut. */
     public static final int TOP_P_ONE = 1 << 24;
 
+    /** The 64-bit seed of the params row at src[off..]. */
+    public static long seed(int[] src, int off) { return (src[off + SEED_LO] & 0xFFFFFFFFL) | ((long) src[off + SEED_HI] << 32); }
+
     public OpKind kind() { return OpKind.SAMPLE; }
     public List<Tensor> inputs() { return Inputs.of(logits, params); }
 }

@@ -123,14 +123,11 @@ public final class DecoderEngine implements AutoCloseable {
                     + logitsRows + " rows of " + Sample.PARAMS + " (SamplingParams.pack)");
         }
         for (int r = 0; r < logitsRows; r++) {
-            int o = r * Sample.PARAMS;
-            float t = Float.intBitsToFloat(sampling[o + Sample.TEMPERATURE]), minP = Float.intBitsToFloat(sampling[o + Sample.MIN_P]);
-            int topK = sampling[o + Sample.TOP_K], topP = sampling[o + Sample.TOP_P];
-            String bad = !(t >= 0) || Float.isInfinite(t) ? "temperature " + t + " (expected finite and >= 0)"
-                    : topK < 0 ? "top-k " + topK + " (expected >= 0)"
-                    : topP < 1 || topP > Sample.TOP_P_ONE ? "top-p " + topP + " (expected 1.." + Sample.TOP_P_ONE + ", top-p in 2^-24 units)"
-                    : !(minP >= 0 && minP <= 1) ? "min-p " + minP + " (expected in [0, 1])" : null;
-            if (bad != null) throw new IllegalArgumentException("sampling row " + r + ": " + bad);
+            try {
+                SamplingParams.unpack(sampling, r * Sample.PARAMS);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("sampling row " + r + ": " + e.getMessage(), e);
+            }
         }
     }
 

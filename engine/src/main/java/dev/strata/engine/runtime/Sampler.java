@@ -5,6 +5,7 @@
 // this is for callers that hold logits on the host.
 package dev.strata.engine.runtime;
 
+import dev.strata.engine.cpu.kernels.ElementwiseCpu;
 import dev.strata.engine.cpu.kernels.SampleCpu;
 import dev.strata.engine.ops.Sample;
 
@@ -15,7 +16,7 @@ public final class Sampler {
 
     public Sampler(SamplingParams params) { this.params = params; }
 
-    public static int argmax(float[] logits) { return SampleCpu.argmax(logits); }
+    public static int argmax(float[] logits) { return ElementwiseCpu.argmax(logits); }
 
     /** The next draw: step 0, 1, 2... of this sampler's seed. */
     public int sample(float[] logits) {

@@ -1,6 +1,7 @@
 // How the next token is chosen and when generation stops. temperature 0 = greedy; topK 0 = off;
 // topP 1 = off; minP 0 = off (keep tokens with p >= minP · p_max). Stops at maxTokens, on any EOS
-// id, or on any extra stop id. pack() writes the row the Sample op reads on the device.
+// id, or on any extra stop id. pack() writes the row the Sample op reads on the device; unpack()
+// reads one back.
 package dev.strata.engine.runtime;
 
 import dev.strata.engine.ops.Sample;
@@ -19,6 +20,16 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     public static SamplingParams greedy(int maxTokens) {
         return new SamplingParams(0, 0, 1, 0, 0, maxTokens, List.of(), true);
+    }
+
+    /**
+     * The parameters a packed row holds (maxTokens 0, no stop ids), checked as the constructor
+     * checks them: the inverse of pack up to top-p's rounding to 2^-24.
+     */
+    public static SamplingParams unpack(int[] src, int off) {
+        return new SamplingParams(Float.intBitsToFloat(src[off + Sample.TEMPERATURE]), src[off + Sample.TOP_K],
+                src[off + Sample.TOP_P] / (float) Sample.TOP_P_ONE, Float.intBitsToFloat(src[off + Sample.MIN_P]), Sample.seed(src, off), 0,
+                List.of(), false);
     }
 
     /** Writes the Sample op's params row for draw number `step` of this request at dst[off, off + Sample.PARAMS). */

@@ -208,11 +208,11 @@ class GeneratorTest {
         SamplingParams.greedy(1).pack(0, row, 0);
         row[2] = 0;
         var topP = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.SAMPLE, row));
-        assertEquals("sampling row 0: top-p 0 (expected 1..16777216, top-p in 2^-24 units)", topP.getMessage());
+        assertEquals("sampling row 0: top-p 0.0 must be in (0, 1]", topP.getMessage());
         SamplingParams.greedy(1).pack(0, row, 0);
         row[0] = Float.floatToRawIntBits(Float.NaN);
         var t = assertThrows(IllegalArgumentException.class, () -> engine.step(one, new int[] {0}, 1, ForwardOptions.SAMPLE, row));
-        assertEquals("sampling row 0: temperature NaN (expected finite and >= 0)", t.getMessage());
+        assertEquals("sampling row 0: temperature NaN must be finite and >= 0", t.getMessage());
         var minP = assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 1, 1.5f, 0, 1, List.of(), true));
         assertEquals("min-p 1.5 must be in [0, 1]", minP.getMessage());
     }

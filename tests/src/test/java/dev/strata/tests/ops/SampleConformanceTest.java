@@ -135,7 +135,7 @@ class SampleConformanceTest {
         }
         double topP = p[Sample.TOP_P] / (double) Sample.TOP_P_ONE;
         Cuts cuts = Cuts.of(l, t, p[Sample.TOP_K], topP, Float.intBitsToFloat(p[Sample.MIN_P]), MASS_SLACK);
-        long seed = (p[Sample.SEED_LO] & 0xFFFFFFFFL) | ((long) p[Sample.SEED_HI] << 32);
+        long seed = Sample.seed(p, 0);
         assertTrue(drawn >= 0 && drawn < l.length && cuts.maybe(drawn), () -> what + ": token " + drawn + " (logit " + l[drawn] + ") is cut");
         double top = Double.NEGATIVE_INFINITY;
         int topToken = -1;

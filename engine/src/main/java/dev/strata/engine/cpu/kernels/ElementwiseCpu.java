@@ -111,17 +111,14 @@ public final class ElementwiseCpu {
     }
 
     public static void argmax(Mat x, Mat out) {
-        for (int r = 0; r < x.rows(); r++) {
-            int best = 0;
-            float bv = x.get(r, 0);
-            for (int c = 1; c < x.cols(); c++) {
-                float v = x.get(r, c);
-                if (v > bv) {
-                    bv = v;
-                    best = c;
-                }
-            }
-            out.setInt(r, 0, best);
-        }
+        float[] row = new float[x.cols()];
+        for (int r = 0; r < x.rows(); r++) out.setInt(r, 0, argmax(x.readRow(r, row)));
+    }
+
+    /** First index of the largest value; NaN never wins, except that a NaN at 0 gives 0 (a sequential scan). */
+    public static int argmax(float[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
     }
 }

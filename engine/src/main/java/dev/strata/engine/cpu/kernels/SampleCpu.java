@@ -9,6 +9,8 @@ package dev.strata.engine.cpu.kernels;
 import dev.strata.engine.cpu.CpuParallel;
 import dev.strata.engine.cpu.Mat;
 import dev.strata.engine.ops.Sample;
+import java.util.Arrays;
+import java.util.function.LongUnaryOperator;
 
 public final class SampleCpu {
     private SampleCpu() {}
@@ -34,7 +36,7 @@ public final class SampleCpu {
     /** The token drawn from one row of logits under one packed params row (Sample's layout). */
     public static int sample(float[] l, int[] p) {
         int n = l.length;
-        int best = argmax(l);
+        int best = ElementwiseCpu.argmax(l);
         float m = l[best];
         float t = Float.intBitsToFloat(p[Sample.TEMPERATURE]);
         int topK = p[Sample.TOP_K], topP = p[Sample.TOP_P];
@@ -48,10 +50,10 @@ public final class SampleCpu {
             d[i] = (l[i] - m) / t;
             if (weights) w[i] = (float) Math.exp(d[i]);
         }
-        int thrK = topK > 1 && topK < n ? kthLargestKey(keys, topK) : 0;
-        int thrP = topP < Sample.TOP_P_ONE ? massCutKey(keys, w, thrK, topP) : 0;
+        int thrK = topK > 1 && topK < n ? radixSelect(keys, null, total -> topK) : 0;
+        int thrP = topP < Sample.TOP_P_ONE ? radixSelect(keys, masses(keys, w, thrK), total -> Math.max(1, scale(total, topP))) : 0;
         int thr = Integer.compareUnsigned(thrK, thrP) >= 0 ? thrK : thrP;
-        long base = rowSeed(seed(p), p[Sample.STEP]);
+        long base = rowSeed(Sample.seed(p, 0), p[Sample.STEP]);
         // The largest logit is always kept: start from it. A token with d + GUMBEL_MAX below the best
         // score so far cannot win (nor tie), so its noise is never computed; the draw is unchanged.
         int pick = best;
@@ -68,13 +70,6 @@ public final class SampleCpu {
         return pick;
     }
 
-    /** First index of the largest value; NaN never wins, except that a NaN at 0 gives 0 (the Argmax op's scan). */
-    public static int argmax(float[] l) {
-        int best = 0;
-        for (int i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
-        return best;
-    }
-
     /** Order-preserving unsigned key of a float: larger value, larger key; NaN is 0 (below -inf). */
     public static int key(float v) {
         if (Float.isNaN(v)) return 0;
@@ -82,46 +77,35 @@ public final class SampleCpu {
         return b < 0 ? ~b : b | 0x80000000;
     }
 
-    /** The key of the k-th largest logit (1 < k < n), 8 bits per pass from the top. */
-    static int kthLargestKey(int[] keys, int k) {
-        int prefix = 0, need = k;
-        int[] count = new int[RADIX];
+    /**
+     * Radix select, 8 bits per pass from the top: each pass sums per digit the weights (1 per key
+     * when weights is null: counts) of the keys sharing the prefix chosen so far, and takes the
+     * digit holding the need-th unit from the top; needOf(total) sets need from the first pass's
+     * total. Returns the key the prefix ends at: the k-th largest for counts and need k.
+     */
+    static int radixSelect(int[] keys, long[] weights, LongUnaryOperator needOf) {
+        int prefix = 0;
+        long need = 0;
+        long[] hist = new long[RADIX];
         for (int shift = 24; shift >= 0; shift -= 8) {
             int high = highMask(shift);
-            java.util.Arrays.fill(count, 0);
-            for (int key : keys) if ((key & high) == prefix) count[(key >>> shift) & 0xFF]++;
+            Arrays.fill(hist, 0);
+            for (int i = 0; i < keys.length; i++) {
+                if ((keys[i] & high) == prefix) hist[(keys[i] >>> shift) & 0xFF] += weights == null ? 1 : weights[i];
+            }
+            if (shift == 24) need = needOf.applyAsLong(Arrays.stream(hist).sum());
             int b = RADIX - 1;
-            for (; b > 0 && count[b] < need; b--) need -= count[b];
+            for (; b > 0 && hist[b] < need; b--) need -= hist[b];
             prefix |= b << shift;
         }
         return prefix;
     }
 
-    /**
-     * The largest key whose mass (w as 2^-40 fixed point, over keys >= it and >= floor) reaches
-     * topP · Z, Z the mass over keys >= floor; topP in 2^-24 units.
-     */
-    static int massCutKey(int[] keys, float[] w, int floor, int topP) {
-        int prefix = 0;
-        long need = 0;
-        long[] mass = new long[RADIX];
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            int high = highMask(shift);
-            java.util.Arrays.fill(mass, 0);
-            for (int i = 0; i < keys.length; i++) {
-                int key = keys[i];
-                if ((key & high) == prefix && Integer.compareUnsigned(key, floor) >= 0) mass[(key >>> shift) & 0xFF] += fixed(w[i]);
-            }
-            if (shift == 24) {
-                long z = 0;
-                for (long v : mass) z += v;
-                need = Math.max(1, scale(z, topP));
-            }
-            int b = RADIX - 1;
-            for (; b > 0 && mass[b] < need; b--) need -= mass[b];
-            prefix |= b << shift;
-        }
-        return prefix;
+    /** Top-p's weights: w as 2^-40 fixed point for keys at or above floor, none for the others and for NaN (key 0). */
+    static long[] masses(int[] keys, float[] w, int floor) {
+        long[] m = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) if (keys[i] != 0 && Integer.compareUnsigned(keys[i], floor) >= 0) m[i] = fixed(w[i]);
+        return m;
     }
 
     /** Bits already decided above a pass at `shift`: none for the first. */
@@ -132,8 +116,6 @@ public final class SampleCpu {
 
     /** floor(z · q / 2^24) without overflow for z < 2^58, q <= 2^24. */
     static long scale(long z, int q) { return (z >>> 24) * q + (((z & 0xFFFFFF) * q) >>> 24); }
-
-    static long seed(int[] p) { return (p[Sample.SEED_LO] & 0xFFFFFFFFL) | ((long) p[Sample.SEED_HI] << 32); }
 
     /** The per-(seed, step) base of the noise; token i's 64 random bits are mix(base + (i + 1) · golden). */
     static long rowSeed(long seed, int step) { return mix(seed ^ mix((step & 0xFFFFFFFFL) + GOLDEN)); }
