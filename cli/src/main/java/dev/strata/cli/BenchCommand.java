@@ -55,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (reps < 1 || pp < 0 || tg < 0 || batch < 1) throw new IllegalArgumentException("need -r >= 1, -p >= 0, -n >= 0, -b >= 1");
+        SamplingParams sp = samplingParams();
         RandomLlama.Spec gen = switch (generated) {
             case "100m" -> RandomLlama.BENCH_100M;
             case "1b" -> RandomLlama.LLAMA_1B_SHAPE;
@@ -80,7 +81,6 @@ final class BenchCommand implements Callable<Integer> {
             if (tg > 0) {
                 int[] slots = new int[batch];
                 for (int b = 0; b < batch; b++) slots[b] = b;
-                SamplingParams sp = samplingParams();
                 ForwardOptions options = sp == null ? ForwardOptions.GENERATE : ForwardOptions.SAMPLE;
                 double[] r = measure(() -> {
                     engine.kv().resetAll();
@@ -105,9 +105,14 @@ final class BenchCommand implements Callable<Integer> {
     private SamplingParams samplingParams() {
         if (sample == null) return null;
         String[] f = sample.split(",");
-        if (f.length < 3 || f.length > 4) throw new IllegalArgumentException("--sample " + sample + "; expected temperature,top-k,top-p[,min-p]");
-        return new SamplingParams(Float.parseFloat(f[0]), Integer.parseInt(f[1]), Float.parseFloat(f[2]), f.length == 4 ? Float.parseFloat(f[3]) : 0, 1,
-                tg, List.of(), false);
+        String expected = "--sample " + sample + "; expected temperature,top-k,top-p[,min-p], e.g. 0.8,40,0.95";
+        if (f.length < 3 || f.length > 4) throw new IllegalArgumentException(expected);
+        try {
+            return new SamplingParams(Float.parseFloat(f[0]), Integer.parseInt(f[1].trim()), Float.parseFloat(f[2]), f.length == 4 ? Float.parseFloat(f[3]) : 0,
+                    1, tg, List.of(), false);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(expected + " (" + e.getMessage() + ")");
+        }
     }
 
     /** The batch's packed sampling rows for draw `step` (each sequence its own seed), or null without --sample. */

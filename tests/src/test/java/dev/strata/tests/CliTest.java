@@ -1,6 +1,7 @@
 // The strata command's contracts, run in-process: devices always exits 0 and explains every
 // unavailable backend; inspect summarises a model; eval rejects models and inputs it cannot run
-// with a non-zero exit and a message saying why; run generates with a generated model.
+// with a non-zero exit and a message saying why; run generates with a generated model; bench
+// --sample times a device-sampling loop, and malformed sampling options are refused.
 package dev.strata.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,5 +119,22 @@ class CliTest {
         Result tooLong = run("run", "--model", tmp.toString(), "--prompt", "hello", "--max-tokens", "100", "--backend", "cpu");
         assertNotEquals(0, tooLong.code());
         assertTrue(tooLong.err().contains("exceeds the model's context of 64"), tooLong.err());
+    }
+
+    /** bench --sample runs tg as a device-sampling loop (tg4+sample) on a given model; malformed --sample and --min-p are refused, naming the format. */
+    @Test
+    void benchSamplesOnTheDeviceAndBadSamplingOptionsAreRefused(@TempDir Path tmp) throws Exception {
+        RandomLlama.Spec spec = new RandomLlama.Spec("cli-bench-test", 64, 2, 4, 2, 128, 300, 64, false, SafetensorsDtype.F32, true);
+        RandomLlama.write(tmp, spec, 4);
+        Result r = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "-r", "1", "--sample", "0.8,40,0.95,0.05");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| tg4+sample |"), r.out());
+        Result malformed = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "--sample", "0.8,x,0.9");
+        assertNotEquals(0, malformed.code());
+        assertTrue(malformed.err().contains("expected temperature,top-k,top-p[,min-p]"), malformed.err());
+        assertTrue(malformed.out().isEmpty(), "refused before any table: " + malformed.out());
+        Result minP = run("run", "--model", tmp.toString(), "--prompt", "hello", "--max-tokens", "2", "--backend", "cpu", "--min-p", "1.5");
+        assertNotEquals(0, minP.code());
+        assertTrue(minP.err().contains("min-p 1.5 must be in [0, 1]"), minP.err());
     }
 }
