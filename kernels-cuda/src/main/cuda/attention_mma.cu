@@ -76,6 +76,27 @@ __device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) {
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
 }
 
+// Rows [kt, kt + MMA_BK) of K and V (HD elements each; source row strides kStride, vStride) into
+// shared rows dStride elements apart, by cp.async of BYTES (16 or 4) each; rows past kEnd are
+// zero-filled (nothing read).
+template <int HD, int BYTES, typename S>
+__device__ __forceinline__ void copy_kv_tile(S* kd, S* vd, int dStride, const S* kg, int kStride, const S* vg, int vStride, int kt,
+                                             int kEnd) {
+    constexpr int E = BYTES / sizeof(S);  // elements per copy
+#pragma unroll 1
+    for (int idx = threadIdx.x; idx < MMA_BK * HD / E; idx += MMA_THREADS) {
+        const int key = idx / (HD / E), c = (idx % (HD / E)) * E;
+        const bool ok = kt + key < kEnd;
+        if constexpr (BYTES == 16) {
+            strata::cp_async16(kd + key * dStride + c, ok ? kg + (size_t)(kt + key) * kStride + c : kg, ok);
+            strata::cp_async16(vd + key * dStride + c, ok ? vg + (size_t)(kt + key) * vStride + c : vg, ok);
+        } else {
+            strata::cp_async4(kd + key * dStride + c, ok ? kg + (size_t)(kt + key) * kStride + c : kg, ok);
+            strata::cp_async4(vd + key * dStride + c, ok ? vg + (size_t)(kt + key) * vStride + c : vg, ok);
+        }
+    }
+}
+
 // KV16 = false: F32 K/V rows from the cache or the step (kb, vb with row strides rs, vrs) staged in
 // kf / vf and rounded per tile into one K16 / V16 pair. KV16 = true: the rows were rounded once by
 // kv_to16 into k16g / v16g ([batch][kvHeads][keysPerHead][HD]); cp.async copies them straight into
@@ -109,35 +130,13 @@ __device__ __forceinline__ void attention_prefill_mma(
     // rows past kEnd are zero-filled.
     auto issue16 = [&](int kt, int stage) {
         T* ks = k16 + stage * STAGE;
-        T* vs = ks + MMA_BK * BS;
-#pragma unroll 1
-        for (int idx = threadIdx.x; idx < MMA_BK * HD / 8; idx += MMA_THREADS) {
-            const int key = idx / (HD / 8), c = (idx % (HD / 8)) * 8;
-            const bool ok = kt + key < kEnd;
-            strata::cp_async16(ks + key * BS + c, ok ? k16g + (size_t)(kt + key) * HD + c : k16g, ok);
-            strata::cp_async16(vs + key * BS + c, ok ? v16g + (size_t)(kt + key) * HD + c : v16g, ok);
-        }
+        copy_kv_tile<HD, 16>(ks, ks + MMA_BK * BS, BS, k16g, HD, v16g, HD, kt, kEnd);
     };
     // F32 K and V rows [kt, kt + 64) into kf / vf (16-byte copies where vec, else 4-byte); rows
     // past kEnd are zero-filled.
     auto issue = [&](int kt) {
-        if (vec) {
-#pragma unroll 1
-            for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
-                const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
-                const bool ok = kt + key < kEnd;
-                strata::cp_async16(kf + key * HD + c, ok ? kb + (size_t)(kt + key) * rs + c : kb, ok);
-                strata::cp_async16(vf + key * HD + c, ok ? vb + (size_t)(kt + key) * vrs + c : vb, ok);
-            }
-        } else {
-#pragma unroll 1
-            for (int idx = threadIdx.x; idx < MMA_BK * HD; idx += MMA_THREADS) {
-                const int key = idx / HD, c = idx % HD;
-                const bool ok = kt + key < kEnd;
-                strata::cp_async4(kf + key * HD + c, ok ? kb + (size_t)(kt + key) * rs + c : kb, ok);
-                strata::cp_async4(vf + key * HD + c, ok ? vb + (size_t)(kt + key) * vrs + c : vb, ok);
-            }
-        }
+        if (vec) copy_kv_tile<HD, 16>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
+        else copy_kv_tile<HD, 4>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
     };
     if (tiles > 0) {
         if constexpr (KV16) issue16(0, 0);
