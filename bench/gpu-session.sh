@@ -4,16 +4,17 @@
 # timings that decide the opt-in switches, all inside $STRATA_SESSION_BUDGET_S (default 540 s).
 # Stages, in priority order (a stage is skipped, never cut short, when its wish no longer fits):
 #   1. JUnit, three at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
-#      with the defaults; the CUDA op/fixture tests again with strata.cuda.pdl=on and
-#      strata.cuda.prefillAttention=kv16 (the opt-in paths) and strata.stackedQkv=false; and, on
+#      with the defaults; the CUDA op/fixture tests again on the non-default paths
+#      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false); and, on
 #      the CPU, `strata bench --backend cpu` once to write the 1B-shaped model to $STRATA_HOME.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
-#   4. ab.md: decode tg128 at batch 1, alternating pdl off/on, stackedQkv true/false; pdl at
-#      batch 32; tg64 against tg64 --sample at batch 1 and 32; the per-op profile at batch 1.
+#   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32); decode tg128 at batch 1
+#      alternating pdl on/off, then strata.cuda.gemvSplitBlocksPerSm 2/4/8; pdl at batch 32; tg64
+#      against tg64 --sample at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
 #   5. ab.md: prefill attention (KernelRoofline, B4 H32 S4096 D128, BF16) and pp512 with the
-#      default tensor-core path against strata.cuda.prefillAttention=kv16.
-#   6. strata-kernels.jsonl: KernelRoofline's default set (GEMVs, decode/prefill attention, copy).
+#      default kv16 path against strata.cuda.prefillAttention=staged.
+#   6. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention and copy.
 #   7. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   8. summary.md: bench/gpu/summary.py, printed last with the A/B lines.
 # Usage on the GPU host, from the repository root: bash bench/gpu-session.sh
@@ -57,15 +58,15 @@ main() {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     "${STRATA[@]}" devices 2>&1 | quiet
 
-    banner "1. tests on cuda (defaults | pdl+kv16+unstacked) + model generation on the cpu"
+    banner "1. tests on cuda (defaults | pdl off, staged prefill, unstacked q/k/v) + model generation on the cpu"
     junit "$OUT/tests.log" 200 -Dstrata.test.backends=cuda --select-package dev.strata.tests --select-package dev.strata.cuda \
         --select-package dev.strata.engine --exclude-classname '.*\.(MiniLmOnnxRuntimeTest|EmbedCommandTest)' &
     local a=$!
-    junit "$OUT/tests-optin.log" 200 -Dstrata.test.backends=cuda -Dstrata.cuda.pdl=on -Dstrata.cuda.prefillAttention=kv16 -Dstrata.stackedQkv=false \
+    junit "$OUT/tests-optin.log" 200 -Dstrata.test.backends=cuda -Dstrata.cuda.pdl=off -Dstrata.cuda.prefillAttention=staged -Dstrata.stackedQkv=false \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
-        --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
-        --select-class dev.strata.tests.EncoderFixtureTest --select-class dev.strata.engine.runtime.GeneratorTest &
+        --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.RopeConformanceTest \
+        --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
     timeout 200 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cpu --generate-model 1b -p 4 -n 0 -r 1 2>&1 | quiet | tail -n 3
     wait "$a" "$b"
@@ -87,13 +88,15 @@ main() {
     : > "$OUT/torch.jsonl"
     fits 60 "torch anchors" && timeout 90 python3 bench/gpu/torch_reference.py --skip hf 2>>/tmp/torch.err | tee -a "$OUT/torch.jsonl"
 
-    banner "4. decode A/B"
+    banner "4. sampling and decode A/B"
     : > "$OUT/ab.md"
-    for pdl in off on off on; do
+    fits 40 "sample roofline" && timeout 60 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda --ops sample 2>&1 |
+        quiet | tee -a "$OUT/ab.md"
+    for pdl in on off on off; do
         bench "b1-pdl=$pdl" "-Dstrata.cuda.pdl=$pdl" -- -p 0 -n 128 -r 3 -b 1
     done
-    for stacked in false true false; do
-        bench "b1-stackedQkv=$stacked" "-Dstrata.stackedQkv=$stacked" -- -p 0 -n 128 -r 3 -b 1
+    for split in 2 4 8 2 4 8; do
+        bench "b1-gemvSplitBlocksPerSm=$split" "-Dstrata.cuda.gemvSplitBlocksPerSm=$split" -- -p 0 -n 128 -r 3 -b 1
     done
     bench "b32-pdl=on" -Dstrata.cuda.pdl=on -- -p 0 -n 64 -r 3 -b 32
     bench "b32-pdl=off" -Dstrata.cuda.pdl=off -- -p 0 -n 64 -r 3 -b 32
@@ -102,22 +105,22 @@ main() {
         bench "b$b-sample" -- -p 0 -n 64 -r 3 -b "$b" --sample 0.8,40,0.95
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile
-    bench "b1-pdl=on-profile" -Dstrata.cuda.pdl=on -- -p 0 -n 64 -r 2 -b 1 --profile
+    bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95
 
     banner "5. prefill attention A/B"
-    for mode in auto kv16; do
+    for mode in kv16 staged; do
         fits 40 "roofline $mode" || continue
         timeout 60 "${JAVA[@]}" "-Dstrata.cuda.prefillAttention=$mode" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
             --ops attention --prefill-attention 4x32x32x4096x128 --attention-compute BF16 2>&1 | quiet | sed "s/^/$mode /" | tee -a "$OUT/ab.md"
     done
-    for mode in auto kv16 auto kv16; do
+    for mode in kv16 staged kv16 staged; do
         bench "pp512-$mode" "-Dstrata.cuda.prefillAttention=$mode" -- -p 512 -n 0 -r 3 -b 1
     done
 
     banner "6. kernel roofline"
     : > "$OUT/strata-kernels.jsonl"
     fits 70 "kernel roofline" && timeout 100 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
-        2>/dev/null | tee "$OUT/strata-kernels.jsonl"
+        --ops gemv,attention,scale 2>/dev/null | tee "$OUT/strata-kernels.jsonl"
 
     banner "7. HF eager decode"
     fits 90 "HF eager" && timeout $(($(left) - 25)) python3 bench/gpu/torch_reference.py --model "$MODEL_DIR" \
@@ -127,6 +130,6 @@ main() {
     banner "8. summary"
     timeout 20 python3 bench/gpu/summary.py "$OUT"
     echo "## A/B (tg/pp rows; see ab.md)"
-    grep -E "\| (tg|pp)|TFLOP" "$OUT/ab.md" | sed -E 's/\| llama \| [^|]*\| cuda \| [^|]*\| //; s/"device":"[^"]*",//'
+    grep -E "\| (tg|pp)|TFLOP|sample_" "$OUT/ab.md" | sed -E 's/\| llama \| [^|]*\| cuda \| [^|]*\| //; s/"device":"[^"]*",//'
 }
 main 2>&1 | tee -a "$LOG"

@@ -5,6 +5,8 @@
 // and dims rotaryDims..headDim-1 are copied. As in the CPU reference, the angle and its sine and
 // cosine are computed in double (the product of an int and a float is exact in double, so large
 // positions lose nothing), once per (row, i) and shared by all heads through shared memory.
+// invFreq is F32 (rope_f32), BF16 (rope_bf16) or F16 (rope_f16): a checkpoint may store it in the
+// weights' dtype, and it is widened to float as it is read.
 // out may alias x. Launch: grid = rows, block 256 (any block size).
 #include "strata_cuda.cuh"
 
@@ -12,9 +14,10 @@ namespace {
 constexpr int ROPE_CHUNK = 256;  // pairs whose cos/sin are staged in shared memory at a time
 }
 
-extern "C" __global__ void rope_f32(const float* x, int xStride, const int* __restrict__ positions,
-                                    const float* __restrict__ invFreq, float* out, int outStride, int heads,
-                                    int headDim, int rotaryDims) {
+template <typename F>
+__device__ __forceinline__ void rope(const float* x, int xStride, const int* __restrict__ positions,
+                                     const F* __restrict__ invFreq, float* out, int outStride, int heads, int headDim,
+                                     int rotaryDims) {
     strata::pdl_entry();
     __shared__ float cs[ROPE_CHUNK], sn[ROPE_CHUNK];
     const int r = blockIdx.x, half = rotaryDims / 2;
@@ -26,7 +29,7 @@ extern "C" __global__ void rope_f32(const float* x, int xStride, const int* __re
         __syncthreads();  // previous chunk's readers are done
         for (int i = threadIdx.x; i < n; i += blockDim.x) {
             double s, c;
-            sincos(pos * (double)invFreq[i0 + i], &s, &c);
+            sincos(pos * (double)strata::load(invFreq + i0 + i), &s, &c);
             cs[i] = (float)c;
             sn[i] = (float)s;
         }
@@ -46,3 +49,13 @@ extern "C" __global__ void rope_f32(const float* x, int xStride, const int* __re
             o[h * headDim + i] = xr[h * headDim + i];
         }
 }
+
+#define STRATA_ROPE(SUFFIX, F)                                                                                    \
+    extern "C" __global__ void rope_##SUFFIX(const float* x, int xStride, const int* __restrict__ positions,       \
+                                             const F* __restrict__ invFreq, float* out, int outStride, int heads, \
+                                             int headDim, int rotaryDims) {                                       \
+        rope(x, xStride, positions, invFreq, out, outStride, heads, headDim, rotaryDims);                         \
+    }
+STRATA_ROPE(f32, float)
+STRATA_ROPE(bf16, __nv_bfloat16)
+STRATA_ROPE(f16, __half)

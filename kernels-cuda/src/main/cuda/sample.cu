@@ -4,14 +4,20 @@
 //   pass 1: argmax (first index on ties, NaN never wins, a NaN at 0 gives 0) and its value m;
 //           greedy rows (temperature <= 0, top-k 1, m not finite) stop here;
 //   top-k:  4 radix passes over order-preserving keys (8 bits each), counting the keys that share
-//           the prefix chosen so far (one shared atomic per distinct bin per warp) → the key of the
-//           k-th largest logit;
+//           the prefix chosen so far (one shared atomic per distinct bin per warp; warps with no
+//           such key skip the histogram) → the key of the k-th largest logit. Where k <= the block
+//           size, only keys at or above a floor are counted: the k-th largest of the threads' own
+//           maxima from pass 1 (k of them are distinct tokens at or above it, so the k-th largest
+//           logit is too), found by the same select over those maxima in shared memory. The count
+//           of keys at or above the floor is usually near k, so the row passes rarely touch the
+//           histogram;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integer
 //           shared atomics (sums independent of the order of addition) over keys at or above the
 //           top-k cut → the largest key whose mass above reaches topP · Z;
 //   draw:   argmax over kept tokens (key >= both cuts, w >= min-p) of (l - m) / T - log(-log u),
 //           u hashed from (seed, step, token) by splitmix64's finaliser.
-// The row (vocab · 4 bytes) is re-read from L2 by each pass; a batch-1 draw is one block.
+// The row (vocab · 4 bytes) is re-read from L2 by each pass, LOADS reads in flight per thread; a
+// batch-1 draw is one block.
 // Launch: grid = rows, block 1024 (any multiple of 32 up to 1024).
 #include "strata_cuda.cuh"
 
@@ -42,17 +48,24 @@ __device__ __forceinline__ float gumbel(unsigned long long base, int i) {
 
 // The radix digit holding the `need`-th unit (count or mass) from the top of hist, and need reduced
 // by the units of the digits above it.
-__device__ __forceinline__ unsigned pick_digit(const unsigned long long* hist, unsigned long long& need) {
+template <typename H>
+__device__ __forceinline__ unsigned pick_digit(const H* hist, unsigned long long& need) {
     int b = RADIX - 1;
     for (; b > 0 && hist[b] < need; b--) need -= hist[b];
     return (unsigned)b;
 }
 
-// hist[bin] += v (v <= 2^40) for every lane, aggregated per warp: logits crowd a few bins of the
-// top digits, and per-lane shared atomics on one address serialise. The lanes sharing a bin sum
-// their v by two 32-bit warp reductions (low 24 bits and the rest: no overflow over 32 lanes) and
-// one of them adds it. All 32 lanes call; a lane with bin NO_BIN adds nothing.
+// hist[bin] += v for every lane, aggregated per warp: logits crowd a few bins of the top digits,
+// and per-lane shared atomics on one address serialise. The lanes sharing a bin sum their v by a
+// warp reduction and one of them adds it. All 32 lanes call; a lane with bin NO_BIN adds nothing.
+// Counts (v 0 or 1) go to a 32-bit histogram (native shared atomics); masses (v <= 2^40) to a
+// 64-bit one, summed by two 32-bit reductions (low 24 bits and the rest: no overflow over 32 lanes).
 constexpr unsigned NO_BIN = 0xFFFFFFFFu;
+__device__ __forceinline__ void add_aggregated(unsigned* hist, unsigned bin, unsigned long long v) {
+    const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
+    const unsigned n = __reduce_add_sync(peers, (unsigned)v);
+    if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], n);
+}
 __device__ __forceinline__ void add_aggregated(unsigned long long* hist, unsigned bin, unsigned long long v) {
     const unsigned peers = __match_any_sync(strata::FULL_MASK, bin);
     const unsigned lo = __reduce_add_sync(peers, (unsigned)(v & 0xFFFFFFull));
@@ -60,40 +73,63 @@ __device__ __forceinline__ void add_aggregated(unsigned long long* hist, unsigne
     if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], ((unsigned long long)hi << 24) + lo);
 }
 
+// Row elements each thread has in flight per trip of a pass: a pass is a chain of dependent L2
+// reads per warp otherwise (a 128,256-token row is 125 trips of a 1024-thread block).
+constexpr int LOADS = 8;
+
+// Calls f(l, c) for this thread's stripe of xr[0, cols) (c = threadIdx.x + j·blockDim.x, in order),
+// after issuing LOADS reads at a time. With WHOLE, f is also called for c >= cols (l = 0) up to the
+// trip's end, so every lane of a warp makes the same calls (for warp-synchronous f).
+template <bool WHOLE, typename F>
+__device__ __forceinline__ void for_row(const float* __restrict__ xr, int cols, F f) {
+    for (int c0 = 0; c0 < cols; c0 += LOADS * blockDim.x) {
+        float l[LOADS];
+#pragma unroll
+        for (int u = 0; u < LOADS; u++) {
+            const int c = c0 + u * blockDim.x + threadIdx.x;
+            l[u] = c < cols ? xr[c] : 0.f;
+        }
+#pragma unroll
+        for (int u = 0; u < LOADS; u++) {
+            const int c = c0 + u * blockDim.x + threadIdx.x;
+            if (WHOLE || c < cols) f(l[u], c);
+        }
+    }
+}
+
 // Keys the passes before a digit at `shift` have fixed: none for the first.
 __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8); }
 
-// Radix select over the row's keys, 8 bits per pass from the top: each pass sums weight(l, key)
-// (a count of 1 or a fixed-point mass; 0 leaves the key out) per digit over the keys sharing the
-// prefix chosen so far, and takes the digit holding the need-th unit from the top; need_of(total)
-// sets need from the first pass's total. Returns the key the prefix ends at. Block-wide: every
-// thread calls; hist, pickBin and pickNeed are shared.
-template <typename Weight, typename NeedOf>
-__device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, int cols, unsigned long long* hist, unsigned* pickBin,
+// Radix select over the keys of xr[0, cols), 8 bits per pass from the top: each pass sums
+// weight(l, key) (a count of 1 in a 32-bit histogram H, or a fixed-point mass in a 64-bit one; 0
+// leaves the key out) per digit over the keys sharing the prefix chosen so far, and takes the digit
+// holding the need-th unit from the top; need_of(total) sets need from the first pass's total.
+// Returns the key the prefix ends at. Block-wide: every thread calls; xr may be global or shared;
+// hist, pickBin and pickNeed are shared.
+template <typename H, typename Weight, typename NeedOf>
+__device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, int cols, H* hist, unsigned* pickBin,
                                                  unsigned long long* pickNeed, Weight weight, NeedOf need_of) {
     unsigned prefix = 0u;
     unsigned long long need = 0ull;
     for (int shift = 24; shift >= 0; shift -= 8) {
         const unsigned high = high_mask(shift);
-        for (int b = threadIdx.x; b < RADIX; b += blockDim.x) hist[b] = 0ull;
+        for (int b = threadIdx.x; b < RADIX; b += blockDim.x) hist[b] = 0;
         __syncthreads();
-        for (int c0 = 0; c0 < cols; c0 += blockDim.x) {  // whole warps per trip
-            const int c = c0 + threadIdx.x;
+        for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
             unsigned bin = NO_BIN;
             unsigned long long v = 0ull;
             if (c < cols) {
-                const float l = xr[c];
                 const unsigned k = sample_key(l);
                 if ((k & high) == prefix) v = weight(l, k);
                 if (v != 0ull) bin = (k >> shift) & 0xFFu;
             }
-            add_aggregated(hist, bin, v);
-        }
+            if (__any_sync(strata::FULL_MASK, v != 0ull)) add_aggregated(hist, bin, v);  // warp-uniform
+        });
         __syncthreads();
         if (threadIdx.x == 0) {
             if (shift == 24) {
                 unsigned long long total = 0ull;
-                for (int b = 0; b < RADIX; b++) total += hist[b];
+                for (int b = 0; b < RADIX; b++) total += (unsigned long long)hist[b];
                 need = need_of(total);
             }
             *pickBin = pick_digit(hist, need);
@@ -114,7 +150,8 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
     __shared__ int si[32];
-    __shared__ unsigned long long hist[RADIX];
+    __shared__ unsigned long long hist[RADIX];  // masses; counts use its first half as 32-bit bins
+    __shared__ float threadMax[1024];           // pass 1's per-thread maxima (-inf for a thread with none)
     __shared__ unsigned pickBin;
     __shared__ unsigned long long pickNeed;
     const float* xr = x + (size_t)blockIdx.x * xStride;
@@ -122,10 +159,10 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
 
     float bv = -INFINITY;
     int bi = strata::NO_INDEX;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        const float v = xr[c];
+    for_row<false>(xr, cols, [&](float v, int c) {
         if (strata::argmax_better(v, c, bv, bi)) { bv = v; bi = c; }
-    }
+    });
+    threadMax[threadIdx.x] = bv;
     int best = strata::block_argmax(bv, bi, sv, si);
     if (cols <= 0 || best == strata::NO_INDEX || xr[0] != xr[0]) best = 0;
     const float m = cols > 0 ? xr[best] : 0.f;
@@ -138,9 +175,13 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
 
     // top-k: the k-th largest key (a count of 1 per key); top-p: the largest key whose 2^-40
     // fixed-point mass at and above it reaches topP · Z over the keys top-k kept (NaN, key 0: none).
+    unsigned* counts = reinterpret_cast<unsigned*>(hist);
+    const auto kth = [=](unsigned long long) { return (unsigned long long)topK; };
+    const unsigned floorK = topK > 1 && topK < cols && topK <= (int)blockDim.x
+        ? radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, [](float, unsigned) { return 1ull; }, kth)
+        : 0u;
     const unsigned thrK = topK > 1 && topK < cols
-        ? radix_select(xr, cols, hist, &pickBin, &pickNeed, [](float, unsigned) { return 1ull; },
-                       [=](unsigned long long) { return (unsigned long long)topK; })
+        ? radix_select(xr, cols, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth)
         : 0u;
     const unsigned thrP = topP < TOP_P_ONE
         ? radix_select(xr, cols, hist, &pickBin, &pickNeed,
@@ -157,14 +198,13 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
     bv = -INFINITY;
     bi = strata::NO_INDEX;
-    for (int c = threadIdx.x; c < cols; c += blockDim.x) {
-        const float l = xr[c];
-        if (sample_key(l) < thr) continue;
+    for_row<false>(xr, cols, [&](float l, int c) {
+        if (sample_key(l) < thr) return;
         const float d = (l - m) / t;
-        if (minP > 0.f && !(expf(d) >= minP)) continue;
+        if (minP > 0.f && !(expf(d) >= minP)) return;
         const float s = d + gumbel(base, c);
         if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
-    }
+    });
     const int pick = strata::block_argmax(bv, bi, sv, si);
     if (threadIdx.x == 0) out[blockIdx.x] = pick == strata::NO_INDEX ? best : pick;
 }

@@ -4,14 +4,17 @@
 // attention B64 32/8 heads L4096 D128 (GB/s of K+V read), causal prefill attention B4 H32 S4096
 // D128 (TFLOP/s, flops = 4·B·H·S²·D / 2), and an F32 scale over 1 GiB (copy-like GB/s, read+write).
 // Correctness of the GEMV is checked against the CPU backend on the same data.
-// Options narrow a run for small devices (PoCL on a CPU): --ops gemv,gemm,attention,scale (default
-// all but gemm), --dtypes F32,BF16 (weight dtypes of gemv/gemm; default BF16), --gemv NxK,...
+// Options narrow a run for small devices (PoCL on a CPU): --ops gemv,gemm,attention,scale,sample
+// (default all but gemm), --dtypes F32,BF16 (weight dtypes of gemv/gemm; default BF16), --gemv NxK,...
 // (default the target shapes above), --gemm MxKxN,... (prefill matmul, GFLOP/s = 2·M·K·N / time,
 // OUT_IN weights; default 512x2048x2048), --decode-attention BxHxKVxLxD (batch, query heads, KV
 // heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD (causal
 // prefill; default 4x32x32x4096x128); naming only one of the two runs only that one;
 // --attention-compute BF16,F32 (default): the prefill attention's AttentionSpec.compute, one figure
-// each (F32 q/k/v in memory; BF16/F16 lets CUDA run the products on tensor cores).
+// each (F32 q/k/v in memory; BF16/F16 lets CUDA run the products on tensor cores);
+// --sample-vocab V (default 128256, Llama 3's vocabulary): the Sample op on logits [rows, V] drawn
+// from N(0, 2.5²), rows 1 and 32, greedy and three sampling settings, µs per launch, each draw
+// compared with the CPU backend's on the same logits (ops: sample).
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
@@ -26,8 +29,10 @@ import dev.strata.engine.graph.WeightCatalog;
 import dev.strata.engine.kv.KvCache;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.ops.AttentionSpec;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
+import dev.strata.engine.runtime.SamplingParams;
 import dev.strata.engine.tensor.HostTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -48,7 +53,7 @@ public final class KernelRoofline {
         Map<String, String> opt = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) opt.put(args[i], args[i + 1]);
         String backend = opt.getOrDefault("--backend", "auto");
-        List<String> ops = List.of(opt.getOrDefault("--ops", "gemv,attention,scale").split(","));
+        List<String> ops = List.of(opt.getOrDefault("--ops", "gemv,attention,scale,sample").split(","));
         List<DType> dtypes = Arrays.stream(opt.getOrDefault("--dtypes", "BF16").split(",")).map(DType::valueOf).toList();
         List<int[]> gemvShapes = shapes(opt.getOrDefault("--gemv", "14336x4096,512x2048,2048x2048,8192x2048,2048x8192,128256x2048"));
         List<int[]> gemmShapes = shapes(opt.getOrDefault("--gemm", "512x2048x2048"));
@@ -73,6 +78,7 @@ public final class KernelRoofline {
                 }
             }
             if (ops.contains("scale")) scale(dev, arena, device);
+            if (ops.contains("sample")) sample(dev, arena, device, Integer.parseInt(opt.getOrDefault("--sample-vocab", "128256")));
         }
     }
 
@@ -257,6 +263,55 @@ public final class KernelRoofline {
             ex.run(in, null);
             double ms = medianMs(dev, () -> launchNodes(ex, null));
             emit("scale_f32_1GiB", device, "GB/s", 2.0 * rows * cols * Float.BYTES / (ms * 1e-3) / 1e9, ms, "read+write bytes");
+        }
+    }
+
+    /** Sampling settings KernelRoofline times: name, temperature, top-k, top-p. */
+    private static final String[][] SAMPLE_SETTINGS = {{"greedy", "0", "0", "1"}, {"t0.8_k40_p0.95", "0.8", "40", "0.95"},
+            {"t0.8_p0.95", "0.8", "0", "0.95"}, {"t1", "1", "0", "1"}};
+
+    /**
+     * The Sample op: µs per launch over logits [rows, vocab] ~ N(0, 2.5²) (one seed per row), and
+     * how many draws equal the CPU backend's (SampleCpu) on the same logits; a draw may differ only
+     * by float rounding at a cut or a near tie.
+     */
+    static void sample(ComputeDevice dev, Arena arena, String device, int vocab) {
+        try (ComputeDevice cpu = Backends.select("cpu").open(BackendOptions.defaults())) {
+            for (int rows : new int[] {1, 32}) sample(dev, cpu, arena, device, vocab, rows);
+        }
+    }
+
+    private static void sample(ComputeDevice dev, ComputeDevice cpu, Arena arena, String device, int vocab, int rows) {
+        GraphBuilder g = new GraphBuilder(name -> null);
+        Tensor logits = g.input("logits", DType.F32, rows, vocab), params = g.input("params", DType.I32, rows, Sample.PARAMS);
+        g.output("token", g.sample(logits, params, "token"));
+        Graph graph = g.build();
+        HostTensor x = HostTensor.allocate(arena, DType.F32, rows, vocab);
+        SplittableRandom r = new SplittableRandom(11);
+        for (long i = 0; i < x.elementCount(); i++) x.data().setAtIndex(HostTensor.F32, i, (float) (2.5 * r.nextGaussian()));
+        for (String[] setting : SAMPLE_SETTINGS) {
+            int[] packed = new int[rows * Sample.PARAMS];
+            for (int row = 0; row < rows; row++) {
+                new SamplingParams(Float.parseFloat(setting[1]), Integer.parseInt(setting[2]), Float.parseFloat(setting[3]), 0, 1 + row, 1, List.of(), false)
+                        .pack(0, packed, row * Sample.PARAMS);
+            }
+            HostTensor p = HostTensor.allocate(arena, DType.I32, rows, Sample.PARAMS);
+            MemorySegment.copy(packed, 0, p.data(), ValueLayout.JAVA_INT, 0, packed.length);
+            Map<String, HostTensor> in = Map.of("logits", x, "params", p);
+            try (DeviceWeights dw = new DeviceWeights(dev, name -> null); GraphExecutor ex = new GraphExecutor(graph, dw);
+                 DeviceWeights cw = new DeviceWeights(cpu, name -> null); GraphExecutor ref = new GraphExecutor(graph, cw)) {
+                ex.run(in, null);
+                double ms = medianMs(dev, () -> launchNodes(ex, null));
+                HostTensor drawn = ex.read("token", arena);
+                ref.run(in, null);
+                HostTensor expected = ref.read("token", arena);
+                int equal = 0;
+                for (int row = 0; row < rows; row++) {
+                    if (drawn.data().getAtIndex(HostTensor.I32, row) == expected.data().getAtIndex(HostTensor.I32, row)) equal++;
+                }
+                emit("sample_" + setting[0] + "_rows" + rows + "_vocab" + vocab, device, "us", ms * 1e3, ms,
+                        "draws equal to the cpu backend's: " + equal + "/" + rows);
+            }
         }
     }
 

@@ -2,10 +2,11 @@
 // kernel, whose last block per KV head merges the splits (one new token per sequence, cached),
 // or a flash-style prefill kernel: on tensor cores (attention_mma.cu, BF16/F16 products with F32
 // accumulation) where the spec's compute dtype is 16-bit, the head size is 64 or 128 and the
-// device has the shared memory, else in F32 on CUDA cores (attention.cu). Under
-// strata.cuda.prefillAttention=kv16 the tensor-core path first rounds the layer's keys and values
+// device has the shared memory, else in F32 on CUDA cores (attention.cu). By default
+// (strata.cuda.prefillAttention=kv16) the tensor-core path first rounds the layer's keys and values
 // once into 16-bit scratch (kv_to16) and runs the kernel variant that copies those straight into
-// shared memory (attention_prefill_mma_kv16_*: half the K/V bytes, no per-tile rounding pass).
+// shared memory (attention_prefill_mma_kv16_*: half the K/V bytes, no per-tile rounding pass);
+// =staged keeps the variant that stages F32 tiles and rounds them per tile.
 // Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
 // graph stays valid as sequences grow; empty splits exit early.
 package dev.strata.cuda;
@@ -49,20 +50,21 @@ final class AttentionCuda {
 
     /**
      * Which prefill kernel 16-bit compute may take (system property strata.cuda.prefillAttention):
-     * AUTO (the default) the tensor-core kernel staging F32 K/V tiles; F32 every prefill on the F32
-     * kernel; KV16 the tensor-core kernel on K/V rounded once per layer into 16-bit scratch, not yet
-     * run on a GPU, hence opt-in. All three for A/B timing.
+     * KV16 (the default) the tensor-core kernel on K/V rounded once per layer into 16-bit scratch
+     * (the F32-staging one where that scratch would pass KV16_MAX_SCRATCH); STAGED the tensor-core
+     * kernel staging F32 K/V tiles and rounding them per tile; F32 every prefill on the F32 kernel.
+     * On the H100 (2026-11-27) KV16 ran the issue's prefill shape at 120.2 TFLOP/s, STAGED at 101.8.
      */
-    enum PrefillMode { AUTO, F32, KV16 }
+    enum PrefillMode { KV16, STAGED, F32 }
 
-    static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "auto"));
+    static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "kv16"));
 
     static PrefillMode prefillMode(String value) {
         return switch (value) {
-            case "auto" -> PrefillMode.AUTO;
-            case "f32" -> PrefillMode.F32;
             case "kv16" -> PrefillMode.KV16;
-            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected auto, f32 or kv16");
+            case "staged" -> PrefillMode.STAGED;
+            case "f32" -> PrefillMode.F32;
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, staged or f32");
         };
     }
 

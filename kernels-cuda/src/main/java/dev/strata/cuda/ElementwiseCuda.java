@@ -42,9 +42,9 @@ final class ElementwiseCuda {
         return List.of(rope(c.tensor(r.x()), c.tensor(r.positions()), c.tensor(r.invFreq()), r.heads(), r.headDim(), r.rotaryDims(), out));
     }
 
-    /** RoPE of x's rows into out (which may alias x). */
+    /** RoPE of x's rows into out (which may alias x); invFreq F32, BF16 or F16 (rope_{suffix}). */
     static Launch rope(DevTensor x, DevTensor positions, DevTensor invFreq, int heads, int headDim, int rotaryDims, DevTensor out) {
-        return Launch.Kernel.of("rope", "rope_f32", x.rows(), BLOCK, x.ptr(), x.stride(), positions.ptr(),
+        return Launch.Kernel.of("rope", "rope_" + invFreq.suffix(), x.rows(), BLOCK, x.ptr(), x.stride(), positions.ptr(),
                 invFreq.ptr(), out.ptr(), out.stride(), heads, headDim, rotaryDims);
     }
 

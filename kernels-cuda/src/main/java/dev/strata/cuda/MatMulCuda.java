@@ -27,8 +27,21 @@ import java.util.Set;
 final class MatMulCuda {
     static final int GEMV_MAX_ROWS = 8;
     static final int GEMV_WARPS_PER_BLOCK = 8;
-    /** Blocks per SM below which the split-K GEMV is used (resident 256-thread blocks per SM: 8). */
-    static final int SPLIT_BLOCKS_PER_SM = 2;
+    /**
+     * Blocks per SM below which the split-K GEMV is used (resident 256-thread blocks per SM: 8);
+     * system property strata.cuda.gemvSplitBlocksPerSm (1 to 8, default 2), for A/B timing.
+     */
+    static final int SPLIT_BLOCKS_PER_SM = splitBlocksPerSm(System.getProperty("strata.cuda.gemvSplitBlocksPerSm", "2"));
+
+    static int splitBlocksPerSm(String value) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v >= 1 && v <= 8) return v;
+        } catch (NumberFormatException e) {
+            // falls through to the message naming what is expected
+        }
+        throw new IllegalArgumentException("strata.cuda.gemvSplitBlocksPerSm: '" + value + "'; expected an integer from 1 to 8");
+    }
 
     /** Columns per block for gemv_out_in_split: the most (≤ 8, a power of two) that still give enough blocks; 0 = no split. */
     static int splitColumns(int n, int multiprocessors) {
@@ -74,7 +87,9 @@ final class MatMulCuda {
                 && (norm == null || FUSED_PARTS.contains("prenorm")) && (up == null || FUSED_PARTS.contains("gate"))
                 && (residual == null || FUSED_PARTS.contains("residual"))
                 // the kernel pairs RoPE halves by column parity, which needs an even head size
-                && (rotary == null || FUSED_PARTS.contains("rotary") && rotary.headDim() % 2 == 0);
+                && (rotary == null || FUSED_PARTS.contains("rotary") && rotary.headDim() % 2 == 0
+                        // the epilogue reads F32 frequencies (the models' own constants); a checkpoint's 16-bit inv_freq takes rope_{suffix}
+                        && c.tensor(rotary.invFreq()).dtype() == DType.F32);
         if (oneKernel) {
             Launch.Ptr none = new Launch.Ptr(0);
             int cols = splitColumns(out.cols(), c.multiprocessors());

@@ -16,12 +16,14 @@ import dev.strata.engine.graph.GraphBuilder;
 import dev.strata.engine.graph.MemoryPlan;
 import dev.strata.engine.graph.Node;
 import dev.strata.engine.graph.Tensor;
+import dev.strata.engine.graph.WeightCatalog;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
+import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
 import java.nio.file.Files;
@@ -285,6 +287,36 @@ class CudaLaunchPlanTest {
         }
     }
 
+    /**
+     * A checkpoint may store inv_freq in the weights' 16-bit dtype: RoPE then launches the kernel
+     * that widens that dtype (rope_bf16, rope_f16), and a decode q/k projection with such a
+     * rotary part runs the GEMV and that RoPE kernel instead of gemv_fused, whose epilogue reads
+     * F32 frequencies. Both match the PTX.
+     */
+    @ParameterizedTest(name = "inv_freq {0}")
+    @CsvSource({"F32,rope_f32,gemv_fused_m1_bf16", "BF16,rope_bf16,gemv_out_in_bf16 rope_bf16", "F16,rope_f16,gemv_out_in_bf16 rope_f16"})
+    void ropeReadsInvFreqInItsStoredDtype(DType invDtype, String rope, String projection) {
+        int heads = 4, headDim = 32, k = 64, n = heads * headDim;
+        WeightCatalog catalog = name -> switch (name) {
+            case "rotary.inv_freq" -> new WeightCatalog.Entry(name, invDtype, new long[] {headDim / 2});
+            case "q_proj.weight" -> new WeightCatalog.Entry(name, DType.BF16, new long[] {n, k});
+            default -> null;
+        };
+        GraphBuilder b = new GraphBuilder(catalog);
+        Tensor positions = b.input("positions", DType.I32, 1, 1), invFreq = b.weight("rotary.inv_freq", 1, headDim / 2);
+        b.output("roped", b.rope(b.input("x", DType.F32, 1, n), positions, invFreq, heads, headDim, headDim, "roped"));
+        b.output("q", b.matmul(new MatMul(b.input("h", DType.F32, 1, k), b.weight("q_proj.weight", n, k), null, WeightLayout.OUT_IN, null, null,
+                new MatMul.Rotary(positions, invFreq, heads, headDim, headDim), null), "q"));
+        Graph g = b.build();
+        FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+        List<Launch> launches = planAll(g, ctx);
+        List<String> names = launches.stream().map(l -> ((Launch.Kernel) l).function()).toList();
+        assertEquals(rope, names.getFirst());
+        assertEquals(List.of(projection.split(" ")), names.subList(1, names.size()).stream()
+                .map(f -> f.startsWith("gemv_out_in_split") ? "gemv_out_in" + f.substring("gemv_out_in_split".length()) : f).toList());
+        checkAll(launches, true);
+    }
+
     @Test
     void fusedGemvPartsAreParsedAndUnknownOnesRejected() {
         assertEquals(java.util.Set.of("gate", "residual"), MatMulCuda.fusedParts(" gate, residual "));
@@ -295,10 +327,10 @@ class CudaLaunchPlanTest {
     }
 
     @Test
-    void pdlSwitchIsParsedOffByDefaultAndRejectsOtherValues() {
+    void pdlSwitchIsParsedOnByDefaultAndRejectsOtherValues() {
         assertTrue(CudaDevice.pdl(" on "));
         assertEquals(false, CudaDevice.pdl("off"));
-        assertEquals(false, CudaDevice.PDL, "default: off until timed on a GPU");
+        assertTrue(CudaDevice.PDL, "default: on (timed on the H100)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaDevice.pdl("auto"));
         assertTrue(e.getMessage().contains("expected on or off"), e.getMessage());
     }
@@ -323,7 +355,7 @@ class CudaLaunchPlanTest {
     }
 
     /**
-     * Prefill attention takes the tensor-core kernel exactly where the spec allows 16-bit products,
+     * Prefill attention (strata.cuda.prefillAttention=staged) takes the tensor-core kernel exactly where the spec allows 16-bit products,
      * the head size is 64 or 128 and the device has its shared memory (an sm_86 opt-in of 99 KiB
      * holds both head sizes; less does not hold 128); it launches 128-row blocks of 256 threads and
      * matches the PTX.
@@ -342,7 +374,7 @@ class CudaLaunchPlanTest {
         FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
         ctx.sharedOptIn = optIn;
         Attention a = ag.op();
-        Launch.Kernel k = (Launch.Kernel) CudaLaunchPlans.plan(a, ctx, ctx.tensor(out)).getFirst();
+        Launch.Kernel k = (Launch.Kernel) AttentionCuda.plan(a, ctx, ctx.tensor(out), AttentionCuda.PrefillMode.STAGED).getFirst();
         assertEquals(expected, k.function());
         if (expected.contains("mma")) {
             assertEquals("attention_mma", k.module());
@@ -372,12 +404,12 @@ class CudaLaunchPlanTest {
 
     @Test
     void prefillAttentionSwitchIsParsed() {
-        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.prefillMode("auto"));
+        assertEquals(AttentionCuda.PrefillMode.STAGED, AttentionCuda.prefillMode("staged"));
         assertEquals(AttentionCuda.PrefillMode.F32, AttentionCuda.prefillMode("f32"));
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.prefillMode("kv16"));
-        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.PREFILL_MODE, "default: the GPU-verified kernel");
+        assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.PREFILL_MODE, "default: kv16 (timed on the H100)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.prefillMode("bf16"));
-        assertTrue(e.getMessage().contains("expected auto, f32 or kv16"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected kv16, staged or f32"), e.getMessage());
     }
 
     /**
@@ -426,6 +458,12 @@ class CudaLaunchPlanTest {
         assertEquals(1, MatMulCuda.splitColumns(512, 132), "k/v projection of a 1B GQA model: one column per block");
         assertEquals(4, MatMulCuda.splitColumns(2048, 132));
         assertEquals(1, MatMulCuda.splitColumns(1, 132));
+        assertEquals(2, MatMulCuda.SPLIT_BLOCKS_PER_SM, "default");
+        assertEquals(8, MatMulCuda.splitBlocksPerSm(" 8 "));
+        for (String bad : new String[] {"0", "9", "two"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatMulCuda.splitBlocksPerSm(bad));
+            assertTrue(e.getMessage().contains("expected an integer from 1 to 8"), e.getMessage());
+        }
     }
 
     @Test

@@ -4,7 +4,11 @@
 //   pass 1: argmax (first index on ties, NaN never wins, a NaN at 0 gives 0) and its value m;
 //           greedy rows (temperature <= 0, top-k 1, m not finite) stop here;
 //   top-k:  4 radix passes over order-preserving keys (8 bits each) counting the keys that share
-//           the prefix chosen so far → the key of the k-th largest logit;
+//           the prefix chosen so far → the key of the k-th largest logit. Where k <= the
+//           work-group size, only keys at or above a floor are counted: the k-th largest of the
+//           work-items' own maxima from pass 1 (k of them are distinct tokens at or above it, so
+//           the k-th largest logit is too), found first by the same passes over those maxima.
+//           Few keys reach the floor, so the row passes make few local atomics;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integers
 //           (atom_add on local ulong: sums independent of the order of addition) over keys at or
 //           above the top-k cut → the largest key whose mass above reaches topP · Z;
@@ -67,6 +71,7 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
     __local int redI[SAMPLE_WG];
     __local uint count[SAMPLE_RADIX];
     __local ulong mass[SAMPLE_RADIX];
+    __local float itemMax[SAMPLE_WG];  // pass 1's per-work-item maxima (-inf for one with none)
     __local uint pickU[2];
     __local ulong pickL;
     const int r = get_group_id(0);
@@ -80,6 +85,7 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
         const float v = xr[c];
         if (sample_better(v, c, bv, bi)) { bv = v; bi = c; }
     }
+    itemMax[lid] = bv;
     int best = sample_argmax(redV, redI, bv, bi, lid, ls);
     if (cols <= 0 || best == INT_MAX || isnan(xr[0])) best = 0;
     const float m = xr[best];
@@ -90,29 +96,35 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
         return;
     }
 
-    uint thrK = 0u;
+    // top-k: select 0 finds the floor over itemMax (only where k <= ls), select 1 the k-th
+    // largest key of the row among the keys at or above the floor.
+    uint thrK = 0u, floorK = 0u;
     if (topK > 1 && topK < cols) {
-        uint prefix = 0u, need = (uint) topK;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            const uint high = sample_high(shift);
-            for (int b = lid; b < SAMPLE_RADIX; b += ls) count[b] = 0u;
-            barrier(CLK_LOCAL_MEM_FENCE);
-            for (int c = lid; c < cols; c += ls) {
-                const uint k = sample_key(xr[c]);
-                if ((k & high) == prefix) atomic_inc(&count[(k >> shift) & 0xFFu]);
+        for (int select = topK <= ls ? 0 : 1; select < 2; select++) {
+            const int n = select == 0 ? ls : cols;
+            uint prefix = 0u, need = (uint) topK;
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                const uint high = sample_high(shift);
+                for (int b = lid; b < SAMPLE_RADIX; b += ls) count[b] = 0u;
+                barrier(CLK_LOCAL_MEM_FENCE);
+                for (int c = lid; c < n; c += ls) {
+                    const uint k = sample_key(select == 0 ? itemMax[c] : xr[c]);
+                    if ((k & high) == prefix && k >= floorK) atomic_inc(&count[(k >> shift) & 0xFFu]);
+                }
+                barrier(CLK_LOCAL_MEM_FENCE);
+                if (lid == 0) {
+                    int b = SAMPLE_RADIX - 1;
+                    for (; b > 0 && count[b] < need; b--) need -= count[b];
+                    pickU[0] = (uint) b;
+                    pickU[1] = need;
+                }
+                barrier(CLK_LOCAL_MEM_FENCE);
+                prefix |= pickU[0] << shift;
+                need = pickU[1];
             }
-            barrier(CLK_LOCAL_MEM_FENCE);
-            if (lid == 0) {
-                int b = SAMPLE_RADIX - 1;
-                for (; b > 0 && count[b] < need; b--) need -= count[b];
-                pickU[0] = (uint) b;
-                pickU[1] = need;
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
-            prefix |= pickU[0] << shift;
-            need = pickU[1];
+            if (select == 0) floorK = prefix;
+            else thrK = prefix;
         }
-        thrK = prefix;
     }
 
     uint thrP = 0u;
