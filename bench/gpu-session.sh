@@ -11,7 +11,8 @@
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
 #   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32); decode tg128 at batch 1
 #      alternating pdl on/off, then strata.cuda.gemvSplitBlocksPerSm 2/4/8; pdl at batch 32; tg64
-#      against tg64 --sample at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
+#      (a synchronous step each) against Generator's pipelined loop (--sample: 0.8,40,0.95, and
+#      0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
 #   5. ab.md: prefill attention (KernelRoofline, B4 H32 S4096 D128, BF16) and pp512 with the
 #      default kv16 path against strata.cuda.prefillAttention=staged.
 #   6. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention and copy.
@@ -103,6 +104,7 @@ main() {
     for b in 1 32; do
         bench "b$b-greedy" -- -p 0 -n 64 -r 3 -b "$b"
         bench "b$b-sample" -- -p 0 -n 64 -r 3 -b "$b" --sample 0.8,40,0.95
+        bench "b$b-greedy-pipelined" -- -p 0 -n 64 -r 3 -b "$b" --sample 0,0,1
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile
     bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95

@@ -1,8 +1,9 @@
 // `strata bench`: end-to-end speed in the llama-bench shape. pp<N>: one prefill of N tokens;
 // tg<N>: N single-token decode steps from an empty cache. Random token ids, no tokenizer, no
 // sampling (greedy logits are computed but not read), unless --sample: then each step draws the
-// next tokens on the device (the Sample op), reads them back and feeds them to the next step, as
-// a generation loop does ("tg<N>+sample"). Each test repeats r times after two warm-ups;
+// next tokens on the device (the Sample op) and runs as Generator's pipelined loop does
+// ("tg<N>+sample"): step i + 1 is enqueued with step i's tokens fed on the device (TokenFeed),
+// then the host reads step i's tokens. Each test repeats r times after two warm-ups;
 // reported as mean ± sd tokens/s with device and dtype (bench/e2e.sh adds the commit).
 package dev.strata.cli;
 
@@ -16,8 +17,7 @@ import dev.strata.engine.runtime.DecoderEngine;
 import dev.strata.engine.ops.Sample;
 import dev.strata.engine.runtime.OpProfiler;
 import dev.strata.engine.runtime.SamplingParams;
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
+import dev.strata.engine.runtime.TokenFeed;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -86,9 +86,17 @@ final class BenchCommand implements Callable<Integer> {
                     engine.kv().resetAll();
                     int[] tokens = rnd.ints(batch, 3, vocab).toArray();
                     long t0 = System.nanoTime();
-                    for (int i = 0; i < tg; i++) {
-                        GraphExecutor ex = engine.step(tokens, slots, 1, options, sampling(sp, i));
-                        if (sp != null) tokens = nextTokens(ex);
+                    if (sp == null) {
+                        for (int i = 0; i < tg; i++) engine.step(tokens, slots, 1, options, null);
+                    } else {
+                        try (TokenFeed feed = new TokenFeed(dev, batch, tg)) {
+                            feed.keep(engine.enqueue(tokens, null, slots, 1, options, sampling(sp, 0)), 0);
+                            for (int i = 1; i < tg; i++) {
+                                feed.keep(engine.enqueue(null, feed.tokens(i - 1), slots, 1, options, sampling(sp, i)), i);
+                                feed.await(i - 1);
+                            }
+                            feed.await(tg - 1);
+                        }
                     }
                     return (double) batch * tg * 1e9 / (System.nanoTime() - t0);
                 });
@@ -126,11 +134,6 @@ final class BenchCommand implements Callable<Integer> {
         return rows;
     }
 
-    private int[] nextTokens(GraphExecutor ex) {
-        try (Arena arena = Arena.ofConfined()) {
-            return ex.read("next_token", arena).data().toArray(ValueLayout.JAVA_INT);
-        }
-    }
 
     /** Per-op device time of one decode step, summed per op kind, beside the measured step time. */
     private void profile(PrintWriter out, DecoderEngine engine, int[] tokens, int[] slots, ForwardOptions options, int[] sampling, double stepMicros) {

@@ -1,6 +1,7 @@
 // One CUDA device through JCuda's driver API: primary context, one stream, cuMemAlloc buffers,
-// async copies, kernel launches from launch plans, cuBLAS (FFM) on the same stream, CUDA graph
-// capture/replay and event timing. Every status goes through CudaCheck. Under strata.cuda.pdl=on,
+// async copies (readLater's small reads through pinned memory, PinnedReads), kernel launches from
+// launch plans, cuBLAS (FFM) on the same stream, CUDA graph capture/replay and event timing. Every
+// status goes through CudaCheck. Under strata.cuda.pdl=on (the default),
 // on sm_90+, kernels launch through cuLaunchKernelEx (FFM) with programmatic stream serialization,
 // so each may start while its predecessor finishes (strata_cuda.cuh's pdl_entry).
 package dev.strata.cuda;
@@ -54,6 +55,8 @@ public final class CudaDevice implements ComputeDevice {
     /** Scratch buffers that were outgrown; recorded graphs may still use them until close. */
     private final List<CudaBuffer> retiredScratch = new ArrayList<>();
     private boolean capturing;
+    /** Pinned buffers for readLater, made on first use. */
+    private PinnedReads pinnedReads;
 
     CudaDevice(int ordinal, String name, boolean graphs) {
         this.ordinal = ordinal;
@@ -164,6 +167,24 @@ public final class CudaDevice implements ComputeDevice {
         inChunks(dst, (off, host, len) ->
                 check.check(JCudaDriver.cuMemcpyDtoHAsync(host, s.ptr().withByteOffset(srcByteOffset + off), len, stream), "cuMemcpyDtoHAsync"));
         synchronize();
+    }
+
+    @Override public void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        current();
+        check.check(JCudaDriver.cuMemcpyDtoDAsync(((CudaBuffer) dst).ptr().withByteOffset(dstByteOffset),
+                ((CudaBuffer) src).ptr().withByteOffset(srcByteOffset), bytes, stream), "cuMemcpyDtoDAsync");
+    }
+
+    /** Small reads (≤ PinnedReads.SLOT_BYTES, e.g. drawn tokens) go through pinned memory and wait on their own event; larger ones read at once. */
+    @Override public PendingRead readLater(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
+        if (dst.byteSize() > PinnedReads.SLOT_BYTES) return ComputeDevice.super.readLater(src, srcByteOffset, dst);
+        current();
+        if (pinnedReads == null) pinnedReads = new PinnedReads(check);
+        PendingRead read = pinnedReads.enqueue(((CudaBuffer) src).ptr().withByteOffset(srcByteOffset), dst, stream);
+        return () -> {
+            current();
+            read.await();
+        };
     }
 
     private interface Chunk { void copy(long offset, Pointer host, long bytes); }
@@ -327,6 +348,7 @@ public final class CudaDevice implements ComputeDevice {
         } finally {
             scratch.values().forEach(CudaBuffer::close);
             retiredScratch.forEach(CudaBuffer::close);
+            if (pinnedReads != null) pinnedReads.close();
             if (cublas != null) cublas.close();
             if (cublasWorkspace != null) cublasWorkspace.close();
             kernels.unload();

@@ -1,8 +1,8 @@
 // One OpenCL device through LWJGL: context, an in-order profiling queue, the .cl programs built
 // for this device when it opens (the build log is in the exception when one fails), cl_mem
 // buffers, weights uploaded once as stored (F32, F16 or BF16: 16-bit weights stay 16-bit and
-// kernels widen them on load), kernel launches from launch plans. Every cl* status goes through
-// ClCheck.
+// kernels widen them on load), kernel launches from launch plans, device copies and reads waited
+// on by event (readLater). Every cl* status goes through ClCheck.
 package dev.strata.opencl;
 
 import dev.strata.engine.backend.BackendException;
@@ -196,6 +196,35 @@ public final class OpenClDevice implements ComputeDevice {
 
     public void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
         check.check(CL10.clEnqueueReadBuffer(queue, ((ClBuffer) src).mem(), true, srcByteOffset, dst.asByteBuffer(), null, null), "clEnqueueReadBuffer");
+    }
+
+    @Override public void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        check.check(CL10.clEnqueueCopyBuffer(queue, ((ClBuffer) src).mem(), ((ClBuffer) dst).mem(), srcByteOffset, dstByteOffset, bytes, null, null),
+                "clEnqueueCopyBuffer");
+    }
+
+    /** A non-blocking read with its event; await() waits for that event (and so for the queue up to it) alone. */
+    @Override public PendingRead readLater(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
+        long event;
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            PointerBuffer ev = stack.mallocPointer(1);
+            check.check(CL10.clEnqueueReadBuffer(queue, ((ClBuffer) src).mem(), false, srcByteOffset, dst.asByteBuffer(), null, ev), "clEnqueueReadBuffer");
+            event = ev.get(0);
+        }
+        check.check(CL10.clFlush(queue), "clFlush");
+        return new PendingRead() {
+            private boolean done;
+
+            @Override public void await() {
+                if (done) return;
+                done = true;
+                try {
+                    check.check(CL10.clWaitForEvents(event), "clWaitForEvents");
+                } finally {
+                    CL10.clReleaseEvent(event);
+                }
+            }
+        };
     }
 
     public void launch(Op op, Bindings b) {

@@ -7,6 +7,7 @@ import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Op;
 import dev.strata.engine.tensor.DType;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -41,11 +42,43 @@ public interface ComputeDevice extends AutoCloseable {
         return b;
     }
 
-    /** Enqueues a copy host → device; src must stay valid until the next synchronize(). */
+    /**
+     * Enqueues a copy host → device; src must stay valid and unchanged until a later wait returns:
+     * synchronize(), read(), or the await of a PendingRead enqueued after this write.
+     */
     void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src);
 
     /** Copies device → host, waiting for all queued work first. */
     void read(DeviceBuffer src, long srcByteOffset, MemorySegment dst);
+
+    /**
+     * Enqueues a copy device → device of `bytes` bytes, in order with launches and writes. The
+     * default goes through host memory and waits (for devices that run eagerly anyway).
+     */
+    default void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(bytes, 64);
+            read(src, srcByteOffset, host);
+            write(dst, dstByteOffset, host);
+            synchronize();
+        }
+    }
+
+    /** A read enqueued in order with launches; await() waits for it alone, not for work enqueued after it. */
+    interface PendingRead {
+        /** Waits until the read's bytes are in its destination. */
+        void await();
+    }
+
+    /**
+     * Enqueues a copy device → host (dst.byteSize() bytes) that a later await() completes, so that
+     * the host can enqueue more work, e.g. the next decode step, before it waits. dst must stay
+     * valid until then. The default reads at once (waiting for all queued work).
+     */
+    default PendingRead readLater(DeviceBuffer src, long srcByteOffset, MemorySegment dst) {
+        read(src, srcByteOffset, dst);
+        return () -> {};
+    }
 
     /** Enqueues the kernel for op. */
     void launch(Op op, Bindings bindings);

@@ -64,6 +64,10 @@ public final class CpuDevice implements ComputeDevice {
         dst.copyFrom(((CpuBuffer) src).segment().asSlice(srcByteOffset, dst.byteSize()));
     }
 
+    @Override public void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        MemorySegment.copy(((CpuBuffer) src).segment(), srcByteOffset, ((CpuBuffer) dst).segment(), dstByteOffset, bytes);
+    }
+
     public void launch(Op op, Bindings b) {
         Mat out = Mat.of(b.out());
         switch (op) {

@@ -39,8 +39,14 @@ public final class GraphExecutor implements AutoCloseable {
     private final Map<KvStorage, ComputeDevice.Replay> replays = new java.util.IdentityHashMap<>();
     private int eagerRuns;
     private boolean captureFailed;
-    /** Host copy of the inputs' span of the arena, so one transfer per run carries every input. */
-    private final MemorySegment staging;
+    /**
+     * Host copies of the inputs' span of the arena, so one transfer per run carries every input;
+     * two, used in turn, so a run may fill one while the previous run's transfer from the other is
+     * still queued (pipelined decoding: ComputeDevice.write's contract).
+     */
+    private final MemorySegment[] stagings = new MemorySegment[2];
+    private MemorySegment staging;
+    private int runs;
     private final long inputStart;
     private final Arena stagingArena = Arena.ofShared();
 
@@ -73,7 +79,8 @@ public final class GraphExecutor implements AutoCloseable {
         }
         if (!graph.inputs().isEmpty() && hi - lo > sum) throw new IllegalStateException("memory plan did not place the graph inputs side by side");
         this.inputStart = graph.inputs().isEmpty() ? 0 : lo;
-        this.staging = graph.inputs().isEmpty() ? MemorySegment.NULL : stagingArena.allocate(hi - lo, 64);
+        for (int i = 0; i < stagings.length; i++) stagings[i] = graph.inputs().isEmpty() ? MemorySegment.NULL : stagingArena.allocate(hi - lo, 64);
+        this.staging = stagings[0];
         this.externals = graph.externals();
         this.views = new BufferView[graph.tensors().size()];
         for (Tensor t : graph.tensors()) views[t.id()] = locate(t);
@@ -102,13 +109,35 @@ public final class GraphExecutor implements AutoCloseable {
     }
 
     /** Writes inputs (by graph input name) and enqueues every node. kv may be null for graphs without cached attention. */
-    public void run(Map<String, HostTensor> inputs, KvCache kv) {
+    public void run(Map<String, HostTensor> inputs, KvCache kv) { run(inputs, kv, Map.of()); }
+
+    /**
+     * The same, with some inputs taken from device memory instead of the host: each fed input is
+     * copied on the device from its view (same dtype and shape), after the host inputs' transfer
+     * and before the first node. Nothing waits, so a decode step can take the token the previous
+     * step drew before the host has read it.
+     */
+    public void run(Map<String, HostTensor> inputs, KvCache kv, Map<String, BufferView> fed) {
         for (Tensor t : externals.values()) {
             if (views[t.id()] == null) throw new IllegalStateException("external '" + t.source() + "' is not bound; call bind() before run()");
         }
+        for (Map.Entry<String, BufferView> e : fed.entrySet()) {
+            Tensor t = graph.inputs().get(e.getKey());
+            BufferView v = e.getValue();
+            if (t == null) throw new IllegalArgumentException("fed input '" + e.getKey() + "' is not a graph input; inputs are " + graph.inputs().keySet());
+            if (v.dtype() != t.dtype() || v.rows() != t.rows() || v.cols() != t.cols() || v.rowStride() != t.cols()) {
+                throw new IllegalArgumentException("fed input '" + e.getKey() + "' is " + v.dtype() + "[" + v.rows() + ", " + v.cols() + "] (row stride "
+                        + v.rowStride() + "); expected a dense " + t.dtype() + t.shapeString());
+            }
+        }
+        staging = stagings[runs++ & 1];
         for (Map.Entry<String, Tensor> e : graph.inputs().entrySet()) {
-            HostTensor h = inputs.get(e.getKey());
             Tensor t = e.getValue();
+            if (fed.containsKey(e.getKey())) { // zeros on the host side: a profiling replay re-writes valid ids, not stale bytes
+                staging.asSlice(plan.offset(t) - inputStart, MemoryPlan.bytesOf(t)).fill((byte) 0);
+                continue;
+            }
+            HostTensor h = inputs.get(e.getKey());
             if (h == null) throw new IllegalArgumentException("missing graph input '" + e.getKey() + "'; expected " + t.dtype() + t.shapeString());
             if (h.dtype() != t.dtype() || h.elementCount() != t.elementCount()) {
                 throw new IllegalArgumentException("input '" + e.getKey() + "' is " + h + "; expected " + t.dtype() + t.shapeString());
@@ -116,6 +145,10 @@ public final class GraphExecutor implements AutoCloseable {
             staging.asSlice(plan.offset(t) - inputStart, h.data().byteSize()).copyFrom(h.data());
         }
         if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
+        for (Map.Entry<String, BufferView> e : fed.entrySet()) {
+            Tensor t = graph.inputs().get(e.getKey());
+            device.copy(e.getValue().buffer(), e.getValue().offset(), arena, plan.offset(t), MemoryPlan.bytesOf(t));
+        }
         KvStorage storage = kv == null ? null : kv.storage();
         ComputeDevice.Replay replay = replays.get(storage);
         if (replay == null && eagerRuns > 0 && !captureFailed) {
@@ -177,6 +210,9 @@ public final class GraphExecutor implements AutoCloseable {
         Tensor t = graph.output(output);
         device.read(this.arena, plan.offset(t), dst);
     }
+
+    /** Where the graph's output `name` lives on the device (valid until the next run overwrites it). */
+    public BufferView outputView(String name) { return view(graph.output(name)); }
 
     /** Where a tensor of this graph lives on the device. */
     public BufferView view(Tensor t) { return views[t.id()]; }

@@ -34,6 +34,14 @@ public final class KvCache implements AutoCloseable {
 
     public void reset(int slot) { lengths[slot] = 0; }
 
+    /** Forgets the slot's tokens from `length` on (a step run past a stop); later steps overwrite their rows. */
+    public void truncate(int slot, int length) {
+        if (length < 0 || length > lengths[slot]) {
+            throw new IllegalArgumentException("truncate KV slot " + slot + " to " + length + " tokens; it holds " + lengths[slot]);
+        }
+        lengths[slot] = length;
+    }
+
     public void resetAll() { Arrays.fill(lengths, 0); }
 
     @Override public void close() { storage.close(); }

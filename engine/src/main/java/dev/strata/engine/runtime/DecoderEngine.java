@@ -1,8 +1,11 @@
 // Runs a decoder model on one device: weights resident once, a KV cache of `slots` sequences,
 // and one graph executor per (batch, seqLen, options) bucket, built on first use and replayed.
-// step() feeds new tokens for some sequences and leaves the outputs readable until the next step.
+// step() feeds new tokens for some sequences and leaves the outputs readable until the next step;
+// enqueue() is the same step without the wait, its tokens from the host or from device memory
+// (pipelined generation, TokenFeed).
 package dev.strata.engine.runtime;
 
+import dev.strata.engine.backend.BufferView;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.exec.DeviceWeights;
 import dev.strata.engine.exec.GraphExecutor;
@@ -68,22 +71,40 @@ public final class DecoderEngine implements AutoCloseable {
      * the executor's output "next_token".
      */
     public GraphExecutor step(int[] tokens, int[] slots, int seqLen, ForwardOptions options, int[] sampling) {
+        GraphExecutor ex = enqueue(tokens, null, slots, seqLen, options, sampling);
+        device.synchronize();
+        return ex;
+    }
+
+    /**
+     * The same step, enqueued without waiting for it: the caller reads its outputs by a later wait
+     * (read, ComputeDevice.readLater's await, synchronize). The tokens come from the host
+     * (tokens, fedTokens null) or from device memory (fedTokens: I32 [slots.length * seqLen, 1],
+     * typically the previous step's drawn tokens, tokens null), so a generation loop can enqueue
+     * step i + 1 before it has read token i. At most one step may be in flight beyond the last
+     * completed wait (the executor's two input stagings).
+     */
+    public GraphExecutor enqueue(int[] tokens, BufferView fedTokens, int[] slots, int seqLen, ForwardOptions options, int[] sampling) {
         int batch = slots.length;
-        if (tokens.length != batch * seqLen) {
-            throw new IllegalArgumentException(tokens.length + " tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
+        if ((tokens == null) == (fedTokens == null)) throw new IllegalArgumentException("expected tokens from the host or from the device, exactly one");
+        int count = tokens != null ? tokens.length : fedTokens.rows();
+        if (count != batch * seqLen) {
+            throw new IllegalArgumentException(count + " tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
         }
         int logitsRows = options.allLogits() ? batch * seqLen : batch;
         checkSampling(sampling, options, logitsRows);
         int vocab = model.config().vocabSize();
-        for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + vocab + ")");
+        if (tokens != null) {
+            for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside the vocabulary [0, " + vocab + ")");
+        }
         for (int s : slots) {
             if (s < 0 || s >= kv.spec().slots()) throw new IllegalArgumentException("slot " + s + " outside [0, " + kv.spec().slots() + ")");
             kv.ensureRoom(s, seqLen);
         }
         GraphExecutor ex = executors.computeIfAbsent(new Bucket(batch, seqLen, options), this::compile);
         try (Arena arena = Arena.ofConfined()) {
-            HostTensor tok = HostTensor.allocate(arena, DType.I32, tokens.length, 1);
-            HostTensor pos = HostTensor.allocate(arena, DType.I32, tokens.length, 1);
+            HostTensor tok = HostTensor.allocate(arena, DType.I32, count, 1);
+            HostTensor pos = HostTensor.allocate(arena, DType.I32, count, 1);
             HostTensor past = HostTensor.allocate(arena, DType.I32, batch, 1);
             HostTensor slotT = HostTensor.allocate(arena, DType.I32, batch, 1);
             HostTensor last = HostTensor.allocate(arena, DType.I32, batch, 1);
@@ -93,7 +114,7 @@ public final class DecoderEngine implements AutoCloseable {
                 slotT.data().setAtIndex(HostTensor.I32, b, slots[b]);
                 last.data().setAtIndex(HostTensor.I32, b, b * seqLen + seqLen - 1);
                 for (int i = 0; i < seqLen; i++) {
-                    tok.data().setAtIndex(HostTensor.I32, b * seqLen + i, tokens[b * seqLen + i]);
+                    if (tokens != null) tok.data().setAtIndex(HostTensor.I32, b * seqLen + i, tokens[b * seqLen + i]);
                     pos.data().setAtIndex(HostTensor.I32, b * seqLen + i, p0 + i);
                 }
             }
@@ -104,8 +125,7 @@ public final class DecoderEngine implements AutoCloseable {
                 MemorySegment.copy(sampling, 0, params.data(), ValueLayout.JAVA_INT, 0, sampling.length);
                 inputs.put("sampling", params);
             }
-            ex.run(inputs, kv);
-            device.synchronize();
+            ex.run(inputs, kv, fedTokens == null ? Map.of() : Map.of("tokens", fedTokens));
         }
         for (int s : slots) kv.advance(s, seqLen);
         return ex;

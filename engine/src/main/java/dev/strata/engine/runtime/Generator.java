@@ -1,9 +1,12 @@
 // Text generation for one sequence on a DecoderEngine: prefill the prompt, then decode token by
 // token, streaming each token to a listener, stopping on EOS / stop ids / max tokens. Each token
 // is drawn on the device by the Sample op (greedy at temperature 0), so a step copies 4 bytes off
-// the device, not a row of logits; draw k uses (seed, step k), as Sampler does on the host. A
-// device without the op (DecoderEngine.samplesOnDevice) gets the same draws from Sampler on the
-// logits it copies back.
+// the device, not a row of logits; draw k uses (seed, step k), as Sampler does on the host.
+// Decoding is pipelined (TokenFeed): step k + 1 is enqueued, reading token k on the device,
+// before the host waits for token k, so the host's work per step overlaps the device's. A stop
+// found in token k leaves step k + 1 run for nothing; its KV row is dropped. A device without the
+// op (DecoderEngine.samplesOnDevice) gets the same draws from Sampler on the logits it copies
+// back, one step at a time.
 // Reports prompt and generation speed.
 package dev.strata.engine.runtime;
 
@@ -33,6 +36,14 @@ public final class Generator {
 
     private final DecoderEngine engine;
 
+    /** Why generation stops after `next` (MAX_TOKENS: it goes on); the listener sees every token first. */
+    private static StopReason stopReason(int next, TokenListener listener, Set<Integer> eos, Set<Integer> stops) {
+        if (!listener.onToken(next)) return StopReason.CANCELLED;
+        if (eos.contains(next)) return StopReason.EOS;
+        if (stops.contains(next)) return StopReason.STOP_TOKEN;
+        return StopReason.MAX_TOKENS;
+    }
+
     public Generator(DecoderEngine engine) { this.engine = engine; }
 
     public Result generate(int[] prompt, SamplingParams params, TokenListener listener) {
@@ -54,25 +65,36 @@ public final class Generator {
         boolean onDevice = engine.samplesOnDevice();
         Sampler host = onDevice ? null : new Sampler(params);
         int vocab = engine.model().config().vocabSize();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(onDevice ? Integer.BYTES : (long) vocab * Float.BYTES, 64);
-            int[] feed = prompt;
-            while (out.size() < params.maxTokens()) {
-                int next;
-                if (onDevice) {
-                    params.pack(out.size(), sampling, 0);
-                    engine.step(feed, slot, feed.length, ForwardOptions.SAMPLE, sampling).readInto("next_token", buf);
-                    next = buf.get(ValueLayout.JAVA_INT, 0);
-                } else {
-                    engine.step(feed, slot, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
-                    next = host.sample(buf.toArray(ValueLayout.JAVA_FLOAT));
+        if (onDevice && params.maxTokens() > 0) {
+            try (TokenFeed feed = new TokenFeed(engine.device(), 1, params.maxTokens())) {
+                params.pack(0, sampling, 0);
+                feed.keep(engine.enqueue(prompt, null, slot, prompt.length, ForwardOptions.SAMPLE, sampling), 0);
+                for (int k = 0; k < params.maxTokens(); k++) {
+                    if (k + 1 < params.maxTokens()) { // step k + 1 reads token k on the device, before the host has it
+                        params.pack(k + 1, sampling, 0);
+                        feed.keep(engine.enqueue(null, feed.tokens(k), slot, 1, ForwardOptions.SAMPLE, sampling), k + 1);
+                    }
+                    int next = feed.await(k)[0];
+                    if (prefill == 0) prefill = System.nanoTime() - t0;
+                    out.add(next);
+                    reason = stopReason(next, listener, eos, stops);
+                    if (reason != StopReason.MAX_TOKENS) break;
                 }
-                if (prefill == 0) prefill = System.nanoTime() - t0;
-                out.add(next);
-                if (!listener.onToken(next)) { reason = StopReason.CANCELLED; break; }
-                if (eos.contains(next)) { reason = StopReason.EOS; break; }
-                if (stops.contains(next)) { reason = StopReason.STOP_TOKEN; break; }
-                feed = new int[] {next};
+            }
+            engine.kv().truncate(0, prompt.length + out.size() - 1); // the KV rows of the tokens fed: prompt and all but the last drawn
+        } else if (!onDevice) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate((long) vocab * Float.BYTES, 64);
+                int[] feed = prompt;
+                while (out.size() < params.maxTokens()) {
+                    engine.step(feed, slot, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
+                    int next = host.sample(buf.toArray(ValueLayout.JAVA_FLOAT));
+                    if (prefill == 0) prefill = System.nanoTime() - t0;
+                    out.add(next);
+                    reason = stopReason(next, listener, eos, stops);
+                    if (reason != StopReason.MAX_TOKENS) break;
+                    feed = new int[] {next};
+                }
             }
         }
         long total = System.nanoTime() - t0;
