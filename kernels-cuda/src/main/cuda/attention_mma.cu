@@ -39,6 +39,9 @@ constexpr float LOG2E = 1.4426950408889634f;
 __host__ __device__ constexpr int mma_smem_bytes(int hd) { return 2 * MMA_BK * hd * 4 + 2 * MMA_BK * (hd + 8) * 2; }
 // The kv16 kernel's two stages of 16-bit K and V tiles [64][hd + 8].
 __host__ __device__ constexpr int mma_kv16_smem_bytes(int hd) { return 2 * 2 * MMA_BK * (hd + 8) * 2; }
+// The kv16w32 kernel's: the same stages, then the block's 16-bit Q [128][hd + 8].
+__host__ __device__ constexpr int mma_kv16w32_smem_bytes(int hd) { return mma_kv16_smem_bytes(hd) + MMA_BQ * (hd + 8) * 2; }
+constexpr int W32_THREADS = 128;  // kv16w32: 4 warps of two m16 tiles
 
 // Two floats rounded into one 32-bit register of 16-bit values, lo in the low half (the lower k).
 template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
@@ -77,14 +80,14 @@ __device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) {
 }
 
 // Rows [kt, kt + MMA_BK) of K and V (HD elements each; source row strides kStride, vStride) into
-// shared rows dStride elements apart, by cp.async of BYTES (16 or 4) each; rows past kEnd are
-// zero-filled (nothing read).
-template <int HD, int BYTES, typename S>
+// shared rows dStride elements apart, by cp.async of BYTES (16 or 4) each, THREADS threads taking
+// turns; rows past kEnd are zero-filled (nothing read).
+template <int HD, int BYTES, int THREADS, typename S>
 __device__ __forceinline__ void copy_kv_tile(S* kd, S* vd, int dStride, const S* kg, int kStride, const S* vg, int vStride, int kt,
                                              int kEnd) {
     constexpr int E = BYTES / sizeof(S);  // elements per copy
 #pragma unroll 1
-    for (int idx = threadIdx.x; idx < MMA_BK * HD / E; idx += MMA_THREADS) {
+    for (int idx = threadIdx.x; idx < MMA_BK * HD / E; idx += THREADS) {
         const int key = idx / (HD / E), c = (idx % (HD / E)) * E;
         const bool ok = kt + key < kEnd;
         if constexpr (BYTES == 16) {
@@ -101,13 +104,19 @@ __device__ __forceinline__ void copy_kv_tile(S* kd, S* vd, int dStride, const S*
 // kf / vf and rounded per tile into one K16 / V16 pair. KV16 = true: the rows were rounded once by
 // kv_to16 into k16g / v16g ([batch][kvHeads][keysPerHead][HD]); cp.async copies them straight into
 // two K16 / V16 stages, the next tile's while this one computes, and no rounding pass runs.
-template <typename T, int HD, bool KV16>
+// WARPS warps of MT m16 tiles each cover the block's 128 rows: (8, 1), Q's fragments in registers;
+// or (4, 2) (KV16 only), Q rounded once into shared memory [128][HD + 8] after the two stages and
+// its fragments loaded by ldmatrix per k step, so each K / V fragment a warp loads from shared
+// memory serves two m tiles (half the shared-memory reads per mma of (8, 1)).
+template <typename T, int HD, bool KV16, int MT = 1, int WARPS = MMA_THREADS / 32>
 __device__ __forceinline__ void attention_prefill_mma(
     const float* __restrict__ q, int qStride, const float* __restrict__ kb, int rs, const float* __restrict__ vb, int vrs,
     const T* __restrict__ k16g, const T* __restrict__ v16g, int cached, const int* __restrict__ past,
     const float* __restrict__ mask, int maskStride, int maskCols, const float* __restrict__ bias, int biasStride,
     int biasKeyCols, float* __restrict__ out, int outStride, int seqLen, int kvLen, int heads, float scale, int causal,
     bool vec, float* smem) {
+    static_assert(MT * WARPS * 16 == MMA_BQ && (MT == 1 || KV16), "128 rows per block; two m tiles per warp need kv16");
+    constexpr int THREADS = 32 * WARPS;
     constexpr int BS = HD + 8;       // row stride of K16 / V16 (16-bit elements)
     constexpr int KSTEPS = HD / 16;  // k steps of S = Q·Kᵀ
     constexpr int DT = HD / 8;       // n tiles of O
@@ -130,13 +139,13 @@ __device__ __forceinline__ void attention_prefill_mma(
     // rows past kEnd are zero-filled.
     auto issue16 = [&](int kt, int stage) {
         T* ks = k16 + stage * STAGE;
-        copy_kv_tile<HD, 16>(ks, ks + MMA_BK * BS, BS, k16g, HD, v16g, HD, kt, kEnd);
+        copy_kv_tile<HD, 16, THREADS>(ks, ks + MMA_BK * BS, BS, k16g, HD, v16g, HD, kt, kEnd);
     };
     // F32 K and V rows [kt, kt + 64) into kf / vf (16-byte copies where vec, else 4-byte); rows
     // past kEnd are zero-filled.
     auto issue = [&](int kt) {
-        if (vec) copy_kv_tile<HD, 16>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
-        else copy_kv_tile<HD, 4>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
+        if (vec) copy_kv_tile<HD, 16, THREADS>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
+        else copy_kv_tile<HD, 4, THREADS>(kf, vf, HD, kb, rs, vb, vrs, kt, kEnd);
     };
     if (tiles > 0) {
         if constexpr (KV16) issue16(0, 0);
@@ -144,13 +153,21 @@ __device__ __forceinline__ void attention_prefill_mma(
     }
     strata::cp_async_commit();
 
-    // Q fragments of this warp's 16 rows (rows past seqLen are zero), pre-scaled, in registers.
-    const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
-    unsigned qa[KSTEPS][4];
-    {
-        const float* qr0 = q + (size_t)(b * seqLen + r0) * qStride + (size_t)h * HD;
-        const float* qr1 = q + (size_t)(b * seqLen + r1) * qStride + (size_t)h * HD;
-        const bool ok0 = r0 < seqLen, ok1 = r1 < seqLen;
+    // This warp's rows: m tile i holds rows r0[i] (lanes' g) and r1[i] = r0[i] + 8.
+    int r0[MT], r1[MT];
+#pragma unroll
+    for (int i = 0; i < MT; i++) {
+        r0[i] = q0 + (warp * MT + i) * 16 + g;
+        r1[i] = r0[i] + 8;
+    }
+    // Q pre-scaled and rounded (rows past seqLen are zero): MT = 1 the A fragments of the warp's
+    // rows in registers for the whole kernel; MT = 2 the block's 128 rows in shared memory.
+    unsigned qa[MT == 1 ? KSTEPS : 1][4];
+    unsigned qLane = 0;
+    if constexpr (MT == 1) {
+        const float* qr0 = q + (size_t)(b * seqLen + r0[0]) * qStride + (size_t)h * HD;
+        const float* qr1 = q + (size_t)(b * seqLen + r1[0]) * qStride + (size_t)h * HD;
+        const bool ok0 = r0[0] < seqLen, ok1 = r1[0] < seqLen;
 #pragma unroll
         for (int s = 0; s < KSTEPS; s++) {
             const int c = 16 * s + 2 * t;
@@ -159,18 +176,38 @@ __device__ __forceinline__ void attention_prefill_mma(
             qa[s][2] = ok0 ? pack2<T>(__ldg(qr0 + c + 8) * scale, __ldg(qr0 + c + 9) * scale) : 0u;
             qa[s][3] = ok1 ? pack2<T>(__ldg(qr1 + c + 8) * scale, __ldg(qr1 + c + 9) * scale) : 0u;
         }
+    } else {
+        T* q16 = k16 + 2 * STAGE;  // [128][BS] after the two K16 / V16 stages
+#pragma unroll 1
+        for (int idx = threadIdx.x; idx < MMA_BQ * HD / 2; idx += THREADS) {
+            const int row = idx / (HD / 2), c = (idx % (HD / 2)) * 2, r = q0 + row;
+            const float* qr = q + (size_t)(b * seqLen + r) * qStride + (size_t)h * HD + c;
+            *reinterpret_cast<unsigned*>(q16 + row * BS + c) = r < seqLen ? pack2<T>(__ldg(qr) * scale, __ldg(qr + 1) * scale) : 0u;
+        }
+        // A fragments by ldmatrix.x4: lanes 0-15 give rows 0-15 at k 0, lanes 16-31 rows 0-15 at k 8
+        // (the first tile's barrier orders these stores before the loads)
+        qLane = (unsigned)__cvta_generic_to_shared(q16 + (warp * MT * 16 + (lane & 15)) * BS + (lane >> 4) * 8);
     }
-    // Keys below limit0 / limit1 are visible to row r0 / r1.
-    const int limit0 = causal ? min(kEnd, p0 + r0 + 1) : kEnd;
-    const int limit1 = causal ? min(kEnd, p0 + r1 + 1) : kEnd;
+    // Keys below limit0[i] / limit1[i] are visible to row r0[i] / r1[i].
+    int limit0[MT], limit1[MT];
+#pragma unroll
+    for (int i = 0; i < MT; i++) {
+        limit0[i] = causal ? min(kEnd, p0 + r0[i] + 1) : kEnd;
+        limit1[i] = causal ? min(kEnd, p0 + r1[i] + 1) : kEnd;
+    }
     // ldmatrix row addresses of this lane (shared space): K16 rows of n tiles, V16 rows of key steps
     const unsigned kLane = (unsigned)__cvta_generic_to_shared(k16 + ((lane >> 4) * 8 + (lane & 7)) * BS + ((lane >> 3) & 1) * 8);
     const unsigned vLane = (unsigned)__cvta_generic_to_shared(v16 + (((lane >> 3) & 1) * 8 + (lane & 7)) * BS + (lane >> 4) * 8);
 
-    float o[DT][4];
+    float o[MT][DT][4];
+    float m0[MT], m1[MT], l0[MT], l1[MT];  // running max and (lane-partial) sum per row
 #pragma unroll
-    for (int n = 0; n < DT; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
-    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // running max and (lane-partial) sum per row
+    for (int i = 0; i < MT; i++) {
+#pragma unroll
+        for (int n = 0; n < DT; n++) o[i][n][0] = o[i][n][1] = o[i][n][2] = o[i][n][3] = 0.f;
+        m0[i] = m1[i] = -INFINITY;
+        l0[i] = l1[i] = 0.f;
+    }
 
     for (int tile = 0; tile < tiles; tile++) {
         const int kt = tile * MMA_BK;
@@ -187,7 +224,7 @@ __device__ __forceinline__ void attention_prefill_mma(
         } else {
             __syncthreads();  // the tile's F32 rows are in place; every warp is done with K16 / V16
 #pragma unroll 1
-            for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += MMA_THREADS) {
+            for (int idx = threadIdx.x; idx < MMA_BK * HD / 4; idx += THREADS) {
                 const int key = idx / (HD / 4), c = (idx % (HD / 4)) * 4;
                 const float4 a = *reinterpret_cast<const float4*>(kf + key * HD + c);
                 const float4 w = *reinterpret_cast<const float4*>(vf + key * HD + c);
@@ -199,109 +236,143 @@ __device__ __forceinline__ void attention_prefill_mma(
             strata::cp_async_commit();
         }
 
-        float s[NT][4];
+        float s[MT][NT][4];
 #pragma unroll
-        for (int n = 0; n < NT; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+        for (int i = 0; i < MT; i++)
 #pragma unroll
+            for (int n = 0; n < NT; n++) s[i][n][0] = s[i][n][1] = s[i][n][2] = s[i][n][3] = 0.f;
+        // MT = 1 indexes qa by st (unrolled); MT = 2 loads Q per st and keeps the loop rolled, which
+        // keeps ptxas from hoisting every step's fragments (register spills)
+        constexpr int ST_UNROLL = MT == 1 ? KSTEPS : 1;
+#pragma unroll ST_UNROLL
         for (int st = 0; st < KSTEPS; st++) {
+            unsigned qf[MT][4];
+#pragma unroll
+            for (int i = 0; i < MT; i++) {
+                if constexpr (MT == 1) {
+#pragma unroll
+                    for (int e = 0; e < 4; e++) qf[i][e] = qa[st][e];
+                } else {
+                    ldsm_x4(qf[i], qLane + (i * 16 * BS + 16 * st) * 2);
+                }
+            }
 #pragma unroll
             for (int np = 0; np < NT / 2; np++) {
                 unsigned kfrag[4];
                 ldsm_x4(kfrag, kTile + ((np * 16) * BS + 16 * st) * 2);
-                mma16816<T>(s[2 * np], qa[st], kfrag[0], kfrag[1]);
-                mma16816<T>(s[2 * np + 1], qa[st], kfrag[2], kfrag[3]);
-            }
-        }
-
-        // Mask, bias, causal limit; online softmax of rows r0 (s[.][0..1]) and r1 (s[.][2..3]).
-        float mx0 = -INFINITY, mx1 = -INFINITY;
-        {
 #pragma unroll
-            for (int n = 0; n < NT; n++) {
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    const int key = kt + n * 8 + 2 * t + (e & 1);
-                    const int row = e < 2 ? r0 : r1;
-                    float x = s[n][e];
-                    if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
-                    if (bias != nullptr && key < biasKeyCols && row < seqLen)
-                        x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
-                    s[n][e] = key < (e < 2 ? limit0 : limit1) ? x : -INFINITY;
+                for (int i = 0; i < MT; i++) {
+                    mma16816<T>(s[i][2 * np], qf[i], kfrag[0], kfrag[1]);
+                    mma16816<T>(s[i][2 * np + 1], qf[i], kfrag[2], kfrag[3]);
                 }
             }
         }
+
+        // Mask, bias, causal limit; online softmax of m tile i's rows r0 (s[i][.][0..1]) and r1 (s[i][.][2..3]).
 #pragma unroll
-        for (int n = 0; n < NT; n++) {
-            mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
-            mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
-        }
-        mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 1));
-        mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 2));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 1));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 2));
-        const float n0 = fmaxf(m0, mx0), n1 = fmaxf(m1, mx1);
-        const float u0 = n0 == -INFINITY ? 0.f : n0 * LOG2E, u1 = n1 == -INFINITY ? 0.f : n1 * LOG2E;
-        const float c0 = exp2f(m0 * LOG2E - u0), c1 = exp2f(m1 * LOG2E - u1);  // exp2(-inf) = 0 on the first tile
-        m0 = n0;
-        m1 = n1;
-        float ps0 = 0.f, ps1 = 0.f;
+        for (int i = 0; i < MT; i++) {
+            float mx0 = -INFINITY, mx1 = -INFINITY;
+            {
 #pragma unroll
-        for (int n = 0; n < NT; n++) {
-            s[n][0] = exp2f(fmaf(s[n][0], LOG2E, -u0));
-            s[n][1] = exp2f(fmaf(s[n][1], LOG2E, -u0));
-            s[n][2] = exp2f(fmaf(s[n][2], LOG2E, -u1));
-            s[n][3] = exp2f(fmaf(s[n][3], LOG2E, -u1));
-            ps0 += s[n][0] + s[n][1];
-            ps1 += s[n][2] + s[n][3];
-        }
-        l0 = l0 * c0 + ps0;
-        l1 = l1 * c1 + ps1;
-        if (c0 != 1.f) {
+                for (int n = 0; n < NT; n++) {
 #pragma unroll
-            for (int n = 0; n < DT; n++) {
-                o[n][0] *= c0;
-                o[n][1] *= c0;
+                    for (int e = 0; e < 4; e++) {
+                        const int key = kt + n * 8 + 2 * t + (e & 1);
+                        const int row = e < 2 ? r0[i] : r1[i];
+                        float x = s[i][n][e];
+                        if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
+                        if (bias != nullptr && key < biasKeyCols && row < seqLen)
+                            x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
+                        s[i][n][e] = key < (e < 2 ? limit0[i] : limit1[i]) ? x : -INFINITY;
+                    }
+                }
             }
-        }
-        if (c1 != 1.f) {
 #pragma unroll
-            for (int n = 0; n < DT; n++) {
-                o[n][2] *= c1;
-                o[n][3] *= c1;
+            for (int n = 0; n < NT; n++) {
+                mx0 = fmaxf(mx0, fmaxf(s[i][n][0], s[i][n][1]));
+                mx1 = fmaxf(mx1, fmaxf(s[i][n][2], s[i][n][3]));
+            }
+            mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 1));
+            mx0 = fmaxf(mx0, __shfl_xor_sync(strata::FULL_MASK, mx0, 2));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 1));
+            mx1 = fmaxf(mx1, __shfl_xor_sync(strata::FULL_MASK, mx1, 2));
+            const float n0 = fmaxf(m0[i], mx0), n1 = fmaxf(m1[i], mx1);
+            const float u0 = n0 == -INFINITY ? 0.f : n0 * LOG2E, u1 = n1 == -INFINITY ? 0.f : n1 * LOG2E;
+            const float c0 = exp2f(m0[i] * LOG2E - u0), c1 = exp2f(m1[i] * LOG2E - u1);  // exp2(-inf) = 0 on the first tile
+            m0[i] = n0;
+            m1[i] = n1;
+            float ps0 = 0.f, ps1 = 0.f;
+#pragma unroll
+            for (int n = 0; n < NT; n++) {
+                s[i][n][0] = exp2f(fmaf(s[i][n][0], LOG2E, -u0));
+                s[i][n][1] = exp2f(fmaf(s[i][n][1], LOG2E, -u0));
+                s[i][n][2] = exp2f(fmaf(s[i][n][2], LOG2E, -u1));
+                s[i][n][3] = exp2f(fmaf(s[i][n][3], LOG2E, -u1));
+                ps0 += s[i][n][0] + s[i][n][1];
+                ps1 += s[i][n][2] + s[i][n][3];
+            }
+            l0[i] = l0[i] * c0 + ps0;
+            l1[i] = l1[i] * c1 + ps1;
+            if (c0 != 1.f) {
+#pragma unroll
+                for (int n = 0; n < DT; n++) {
+                    o[i][n][0] *= c0;
+                    o[i][n][1] *= c0;
+                }
+            }
+            if (c1 != 1.f) {
+#pragma unroll
+                for (int n = 0; n < DT; n++) {
+                    o[i][n][2] *= c1;
+                    o[i][n][3] *= c1;
+                }
             }
         }
 
         // O += P·V over the tile's 4 key steps of 16.
 #pragma unroll
         for (int j = 0; j < MMA_BK / 16; j++) {
-            const unsigned pa[4] = {pack2<T>(s[2 * j][0], s[2 * j][1]), pack2<T>(s[2 * j][2], s[2 * j][3]),
-                                    pack2<T>(s[2 * j + 1][0], s[2 * j + 1][1]), pack2<T>(s[2 * j + 1][2], s[2 * j + 1][3])};
+            unsigned pa[MT][4];
+#pragma unroll
+            for (int i = 0; i < MT; i++) {
+                pa[i][0] = pack2<T>(s[i][2 * j][0], s[i][2 * j][1]);
+                pa[i][1] = pack2<T>(s[i][2 * j][2], s[i][2 * j][3]);
+                pa[i][2] = pack2<T>(s[i][2 * j + 1][0], s[i][2 * j + 1][1]);
+                pa[i][3] = pack2<T>(s[i][2 * j + 1][2], s[i][2 * j + 1][3]);
+            }
 #pragma unroll
             for (int dp = 0; dp < DT / 2; dp++) {
                 unsigned vfrag[4];
                 ldsm_x4_trans(vfrag, vTile + ((16 * j) * BS + dp * 16) * 2);
-                mma16816<T>(o[2 * dp], pa, vfrag[0], vfrag[1]);
-                mma16816<T>(o[2 * dp + 1], pa, vfrag[2], vfrag[3]);
+#pragma unroll
+                for (int i = 0; i < MT; i++) {
+                    mma16816<T>(o[i][2 * dp], pa[i], vfrag[0], vfrag[1]);
+                    mma16816<T>(o[i][2 * dp + 1], pa[i], vfrag[2], vfrag[3]);
+                }
             }
         }
     }
 
-    l0 += __shfl_xor_sync(strata::FULL_MASK, l0, 1);
-    l0 += __shfl_xor_sync(strata::FULL_MASK, l0, 2);
-    l1 += __shfl_xor_sync(strata::FULL_MASK, l1, 1);
-    l1 += __shfl_xor_sync(strata::FULL_MASK, l1, 2);
-    const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
-    float* d0 = out + (size_t)(b * seqLen + r0) * outStride + (size_t)h * HD + 2 * t;
-    float* d1 = out + (size_t)(b * seqLen + r1) * outStride + (size_t)h * HD + 2 * t;
 #pragma unroll
-    for (int n = 0; n < DT; n++) {
-        if (r0 < seqLen) {
-            d0[n * 8] = o[n][0] * i0;
-            d0[n * 8 + 1] = o[n][1] * i0;
-        }
-        if (r1 < seqLen) {
-            d1[n * 8] = o[n][2] * i1;
-            d1[n * 8 + 1] = o[n][3] * i1;
+    for (int i = 0; i < MT; i++) {
+        float L0 = l0[i], L1 = l1[i];
+        L0 += __shfl_xor_sync(strata::FULL_MASK, L0, 1);
+        L0 += __shfl_xor_sync(strata::FULL_MASK, L0, 2);
+        L1 += __shfl_xor_sync(strata::FULL_MASK, L1, 1);
+        L1 += __shfl_xor_sync(strata::FULL_MASK, L1, 2);
+        const float i0 = L0 > 0.f ? 1.f / L0 : 0.f, i1 = L1 > 0.f ? 1.f / L1 : 0.f;
+        float* d0 = out + (size_t)(b * seqLen + r0[i]) * outStride + (size_t)h * HD + 2 * t;
+        float* d1 = out + (size_t)(b * seqLen + r1[i]) * outStride + (size_t)h * HD + 2 * t;
+#pragma unroll
+        for (int n = 0; n < DT; n++) {
+            if (r0[i] < seqLen) {
+                d0[n * 8] = o[i][n][0] * i0;
+                d0[n * 8 + 1] = o[i][n][1] * i0;
+            }
+            if (r1[i] < seqLen) {
+                d1[n * 8] = o[i][n][2] * i1;
+                d1[n * 8 + 1] = o[i][n][3] * i1;
+            }
         }
     }
 }
@@ -324,20 +395,23 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
                                         scale, causal, vec, reinterpret_cast<float*>(smem4));
 }
 
-template <typename T, int HD>
+// KV16 entries: W32 = false the 8-warp kernel (attention_prefill_mma_kv16_*), true the 4-warp
+// one with two m tiles per warp (attention_prefill_mma_kv16w32_*).
+template <typename T, int HD, bool W32>
 __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
     const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride, int seqLen,
     int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
     extern __shared__ float4 smem4[];
-    if (headDim != HD || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_kv16_smem_bytes(HD) ||
+    if (headDim != HD || blockDim.x != (W32 ? W32_THREADS : MMA_THREADS) ||
+        strata::dynamic_smem_bytes() < (unsigned)(W32 ? mma_kv16w32_smem_bytes(HD) : mma_kv16_smem_bytes(HD)) ||
         !strata::aligned16(k16) || !strata::aligned16(v16))
         __trap();
     const int b = blockIdx.z, kvh = blockIdx.y / (heads / kvHeads);
     const size_t base = ((size_t)b * kvHeads + kvh) * keysPerHead * HD;
-    attention_prefill_mma<T, HD, true>(q, qStride, nullptr, 0, nullptr, 0, k16 + base, v16 + base, cached, past, mask, maskStride,
-                                       maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, heads, scale, causal,
-                                       true, reinterpret_cast<float*>(smem4));
+    attention_prefill_mma<T, HD, true, W32 ? 2 : 1, W32 ? W32_THREADS / 32 : MMA_THREADS / 32>(
+        q, qStride, nullptr, 0, nullptr, 0, k16 + base, v16 + base, cached, past, mask, maskStride, maskCols, bias, biasStride,
+        biasKeyCols, out, outStride, seqLen, kvLen, heads, scale, causal, true, reinterpret_cast<float*>(smem4));
 }
 
 // kv_to16: the keys and values attention_prefill_mma_kv16 reads, rounded once per layer. Block
@@ -387,21 +461,26 @@ STRATA_MMA_ENTRY(attention_prefill_mma_f16_d64, __half, 64)
 STRATA_MMA_ENTRY(attention_prefill_mma_f16_d128, __half, 128)
 #undef STRATA_MMA_ENTRY
 
-#define STRATA_MMA_KV16_ENTRY(NAME, T, HD)                                                                             \
-    extern "C" __global__ void __launch_bounds__(MMA_THREADS, 1) NAME(                                                \
+#define STRATA_MMA_KV16_ENTRY(NAME, T, HD, W32, THREADS, MIN_BLOCKS)                                                 \
+    extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS) NAME(                                           \
         const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past,        \
         const float* mask, int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols,          \
         float* out, int outStride, int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale,            \
         int causal) {                                                                                                  \
         strata::pdl_entry();                                                                                           \
-        attention_prefill_mma_kv16_entry<T, HD>(q, qStride, k16, v16, keysPerHead, cached, past, mask, maskStride,     \
+        attention_prefill_mma_kv16_entry<T, HD, W32>(q, qStride, k16, v16, keysPerHead, cached, past, mask, maskStride,\
                                                 maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, \
                                                 heads, kvHeads, headDim, scale, causal);                                \
     }
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128, false, MMA_THREADS, 1)
+// two 128-thread blocks per SM: at most 255 registers a thread
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d64, __nv_bfloat16, 64, true, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d128, __nv_bfloat16, 128, true, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d64, __half, 64, true, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d128, __half, 128, true, W32_THREADS, 2)
 #undef STRATA_MMA_KV16_ENTRY
 
 #define STRATA_KV_TO16(NAME, T)                                                                                        \

@@ -42,6 +42,12 @@ final class AttentionCuda {
     /** attention_prefill_mma_kv16_* dynamic shared memory: two stages of 16-bit K and V tiles [64][hd+8]. */
     static int mmaKv16SharedBytes(int headDim) { return 2 * 2 * 64 * (headDim + 8) * 2; }
 
+    /** attention_prefill_mma_kv16w32_*: the kv16 stages, then the block's 16-bit Q [128][hd+8]. */
+    static int mmaKv16W32SharedBytes(int headDim) { return mmaKv16SharedBytes(headDim) + MMA_BLOCK_Q * (headDim + 8) * 2; }
+
+    /** Threads of an attention_prefill_mma_kv16w32_* block: 4 warps of two m16 tiles. */
+    static final int MMA_W32_THREADS = 128;
+
     /** Keys each kv_to16 block rounds (KEYS in attention_mma.cu). */
     static final int KV16_KEYS_PER_BLOCK = 32;
 
@@ -54,17 +60,20 @@ final class AttentionCuda {
      * (the F32-staging one where that scratch would pass KV16_MAX_SCRATCH); STAGED the tensor-core
      * kernel staging F32 K/V tiles and rounding them per tile; F32 every prefill on the F32 kernel.
      * On the H100 (2026-11-27) KV16 ran the issue's prefill shape at 120.2 TFLOP/s, STAGED at 101.8.
+     * KV16W32 (opt-in, not yet run on a GPU): KV16 with 4 warps of 32 rows per block (two m16 tiles,
+     * Q in shared memory), so each K/V fragment read from shared memory serves two m tiles.
      */
-    enum PrefillMode { KV16, STAGED, F32 }
+    enum PrefillMode { KV16, KV16W32, STAGED, F32 }
 
     static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "kv16"));
 
     static PrefillMode prefillMode(String value) {
         return switch (value) {
             case "kv16" -> PrefillMode.KV16;
+            case "kv16w32" -> PrefillMode.KV16W32;
             case "staged" -> PrefillMode.STAGED;
             case "f32" -> PrefillMode.F32;
-            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, staged or f32");
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, kv16w32, staged or f32");
         };
     }
 
@@ -74,8 +83,9 @@ final class AttentionCuda {
      */
     static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity) {
         if (mode == PrefillMode.F32 || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
-        boolean kv16 = mode == PrefillMode.KV16 && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
-        return "attention_prefill_mma_" + (kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
+        boolean kv16 = (mode == PrefillMode.KV16 || mode == PrefillMode.KV16W32) && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
+        boolean w32 = kv16 && mode == PrefillMode.KV16W32 && mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
+        return "attention_prefill_mma_" + (w32 ? "kv16w32_" : kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
     }
 
     /** Keys per (sequence, KV head) in the kv16 scratch: the cache capacity when cached, else kvLen. */
@@ -144,8 +154,9 @@ final class AttentionCuda {
             plan.add(new Launch.Kernel("attention_mma", "kv_to16_" + type, (keys + KV16_KEYS_PER_BLOCK - 1) / KV16_KEYS_PER_BLOCK, s.kvHeads(), s.batch(),
                     ElementwiseCuda.BLOCK, 0, List.of(k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0, past.ptr(), slots.ptr(),
                     k16Ptr, v16Ptr, keys, s.seqLen(), s.kvLen(), s.kvHeads(), s.headDim())));
-            plan.add(new Launch.Kernel("attention_mma", mma, (s.seqLen() + MMA_BLOCK_Q - 1) / MMA_BLOCK_Q, s.heads(), s.batch(), MMA_THREADS,
-                    mmaKv16SharedBytes(s.headDim()), List.of(q.ptr(), q.stride(), k16Ptr, v16Ptr, keys, s.cached() ? 1 : 0, past.ptr(), maskPtr,
+            boolean w32 = mma.contains("kv16w32");
+            plan.add(new Launch.Kernel("attention_mma", mma, (s.seqLen() + MMA_BLOCK_Q - 1) / MMA_BLOCK_Q, s.heads(), s.batch(),
+                    w32 ? MMA_W32_THREADS : MMA_THREADS, w32 ? mmaKv16W32SharedBytes(s.headDim()) : mmaKv16SharedBytes(s.headDim()), List.of(q.ptr(), q.stride(), k16Ptr, v16Ptr, keys, s.cached() ? 1 : 0, past.ptr(), maskPtr,
                     maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(), s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(),
                     s.headDim(), s.scale(), s.causal() ? 1 : 0)));
             return plan;

@@ -15,11 +15,15 @@ final class CudaKernels {
     static final String RESOURCE_DIR = "/dev/strata/cuda/kernels/";
 
     /** Kernels that use more than 48 KB of dynamic shared memory, with their opt-in size. */
-    private static final Map<String, Integer> OPT_IN_SHARED = Map.of("attention_prefill_f32", AttentionCuda.PREFILL_MAX_SHARED,
-            "attention_prefill_mma_bf16_d64", AttentionCuda.mmaSharedBytes(64), "attention_prefill_mma_f16_d64", AttentionCuda.mmaSharedBytes(64),
-            "attention_prefill_mma_bf16_d128", AttentionCuda.mmaSharedBytes(128), "attention_prefill_mma_f16_d128", AttentionCuda.mmaSharedBytes(128),
-            "attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKv16SharedBytes(128),
-            "attention_prefill_mma_kv16_f16_d128", AttentionCuda.mmaKv16SharedBytes(128));
+    private static final Map<String, Integer> OPT_IN_SHARED = Map.ofEntries(Map.entry("attention_prefill_f32", AttentionCuda.PREFILL_MAX_SHARED),
+            Map.entry("attention_prefill_mma_bf16_d64", AttentionCuda.mmaSharedBytes(64)), Map.entry("attention_prefill_mma_f16_d64", AttentionCuda.mmaSharedBytes(64)),
+            Map.entry("attention_prefill_mma_bf16_d128", AttentionCuda.mmaSharedBytes(128)), Map.entry("attention_prefill_mma_f16_d128", AttentionCuda.mmaSharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16_f16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16w32_bf16_d64", AttentionCuda.mmaKv16W32SharedBytes(64)),
+            Map.entry("attention_prefill_mma_kv16w32_f16_d64", AttentionCuda.mmaKv16W32SharedBytes(64)),
+            Map.entry("attention_prefill_mma_kv16w32_bf16_d128", AttentionCuda.mmaKv16W32SharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16w32_f16_d128", AttentionCuda.mmaKv16W32SharedBytes(128)));
 
     private final CudaCheck check;
     private final Map<String, CUmodule> modules = new HashMap<>();

@@ -407,30 +407,36 @@ class CudaLaunchPlanTest {
         assertEquals(AttentionCuda.PrefillMode.STAGED, AttentionCuda.prefillMode("staged"));
         assertEquals(AttentionCuda.PrefillMode.F32, AttentionCuda.prefillMode("f32"));
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.prefillMode("kv16"));
+        assertEquals(AttentionCuda.PrefillMode.KV16W32, AttentionCuda.prefillMode("kv16w32"));
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.PREFILL_MODE, "default: kv16 (timed on the H100)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.prefillMode("bf16"));
-        assertTrue(e.getMessage().contains("expected kv16, staged or f32"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected kv16, kv16w32, staged or f32"), e.getMessage());
     }
 
     /**
-     * strata.cuda.prefillAttention=kv16: kv_to16 rounds the keys (the cache capacity's worth when
-     * cached) into the two halves of one scratch, then the kv16 kernel reads them; both match the
-     * PTX. A scratch over KV16_MAX_SCRATCH keeps the F32-staging kernel; F32 compute the F32 kernel.
+     * strata.cuda.prefillAttention=kv16 (and kv16w32): kv_to16 rounds the keys (the cache
+     * capacity's worth when cached) into the two halves of one scratch, then the kv16 kernel reads
+     * them; both match the PTX. A scratch over KV16_MAX_SCRATCH keeps the F32-staging kernel; F32
+     * compute the F32 kernel. kv16w32 launches 128-thread blocks with Q's shared memory added, and
+     * falls back to the kv16 kernel where the device's opt-in shared memory cannot hold that.
      */
-    @ParameterizedTest(name = "{0} head dim {1} cached {2} capacity {3}")
-    @CsvSource({"BF16,128,false,0,attention_prefill_mma_kv16_bf16_d128", "F16,64,false,0,attention_prefill_mma_kv16_f16_d64",
-            "BF16,64,true,4096,attention_prefill_mma_kv16_bf16_d64", "BF16,128,true,1048576,attention_prefill_mma_bf16_d128",
-            "F32,128,false,0,attention_prefill_f32"})
-    void kv16PrefillRoundsKeysOnceThenReadsThem(DType compute, int headDim, boolean cached, int capacity, String expected) {
+    @ParameterizedTest(name = "{0} {1} head dim {2} cached {3} capacity {4} opt-in {5}")
+    @CsvSource({"KV16,BF16,128,false,0,232448,attention_prefill_mma_kv16_bf16_d128", "KV16,F16,64,false,0,232448,attention_prefill_mma_kv16_f16_d64",
+            "KV16,BF16,64,true,4096,232448,attention_prefill_mma_kv16_bf16_d64", "KV16,BF16,128,true,1048576,232448,attention_prefill_mma_bf16_d128",
+            "KV16,F32,128,false,0,232448,attention_prefill_f32",
+            "KV16W32,BF16,128,false,0,232448,attention_prefill_mma_kv16w32_bf16_d128", "KV16W32,F16,64,true,4096,232448,attention_prefill_mma_kv16w32_f16_d64",
+            "KV16W32,BF16,128,false,0,101376,attention_prefill_mma_kv16_bf16_d128", "KV16W32,BF16,64,false,0,101376,attention_prefill_mma_kv16w32_bf16_d64"})
+    void kv16PrefillRoundsKeysOnceThenReadsThem(AttentionCuda.PrefillMode mode, DType compute, int headDim, boolean cached, int capacity, int optIn,
+                                                String expected) {
         int batch = 2, seq = 300, heads = 8, kvHeads = 2;
         AttentionSpec spec = new AttentionSpec(batch, seq, heads, kvHeads, headDim, 0.125f, true, cached ? 0 : -1).withCompute(compute);
         AttentionGraph ag = attentionGraph(spec);
         Graph g = ag.graph();
         Tensor out = ag.out();
         FakeContext ctx = new FakeContext(g, true, new KvSpec(1, batch, Math.max(1, capacity), kvHeads, headDim));
-        ctx.sharedOptIn = 232448;
+        ctx.sharedOptIn = optIn;
         Attention a = ag.op();
-        List<Launch> plan = AttentionCuda.plan(a, ctx, ctx.tensor(out), AttentionCuda.PrefillMode.KV16);
+        List<Launch> plan = AttentionCuda.plan(a, ctx, ctx.tensor(out), mode);
         List<Launch.Kernel> kernels = plan.stream().map(l -> (Launch.Kernel) l).toList();
         assertEquals(expected, kernels.getLast().function());
         kernels.forEach(CudaLaunchPlanTest::checkKernel);
@@ -446,7 +452,10 @@ class CudaLaunchPlanTest {
         assertEquals(2L * batch * kvHeads * keys * headDim, v16 - k16, "V half follows the K half");
         assertEquals(List.of(new Launch.Ptr(k16), new Launch.Ptr(v16), keys), attn.args().subList(2, 5));
         assertEquals(List.of((seq + 127) / 128, heads, batch), List.of(attn.gridX(), attn.gridY(), attn.gridZ()));
-        assertEquals(AttentionCuda.mmaKv16SharedBytes(headDim), attn.sharedBytes());
+        boolean w32 = expected.contains("kv16w32");
+        assertEquals(w32 ? AttentionCuda.mmaKv16W32SharedBytes(headDim) : AttentionCuda.mmaKv16SharedBytes(headDim), attn.sharedBytes());
+        assertEquals(w32 ? 128 : 256, attn.block());
+        assertTrue(attn.sharedBytes() <= optIn);
         assertEquals(cached ? List.of("kv_append_f32", round.function(), attn.function()) : List.of(round.function(), attn.function()),
                 kernels.stream().map(Launch.Kernel::function).toList());
     }
