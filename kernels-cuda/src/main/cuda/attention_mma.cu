@@ -107,8 +107,10 @@ __device__ __forceinline__ void copy_kv_tile(S* kd, S* vd, int dStride, const S*
 // WARPS warps of MT m16 tiles each cover the block's 128 rows: (8, 1), Q's fragments in registers;
 // or (4, 2) (KV16 only), Q rounded once into shared memory [128][HD + 8] after the two stages and
 // its fragments loaded by ldmatrix per k step, so each K / V fragment a warp loads from shared
-// memory serves two m tiles (half the shared-memory reads per mma of (8, 1)).
-template <typename T, int HD, bool KV16, int MT = 1, int WARPS = MMA_THREADS / 32>
+// memory serves two m tiles (half the shared-memory reads per mma of (8, 1)). MASKED = false
+// compiles the mask and bias out (callers pass neither): their per-score address arithmetic,
+// hoisted out of the unrolled loops, costs ~65 registers a thread.
+template <typename T, int HD, bool KV16, int MT = 1, int WARPS = MMA_THREADS / 32, bool MASKED = true>
 __device__ __forceinline__ void attention_prefill_mma(
     const float* __restrict__ q, int qStride, const float* __restrict__ kb, int rs, const float* __restrict__ vb, int vrs,
     const T* __restrict__ k16g, const T* __restrict__ v16g, int cached, const int* __restrict__ past,
@@ -280,9 +282,11 @@ __device__ __forceinline__ void attention_prefill_mma(
                         const int key = kt + n * 8 + 2 * t + (e & 1);
                         const int row = e < 2 ? r0[i] : r1[i];
                         float x = s[i][n][e];
-                        if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
-                        if (bias != nullptr && key < biasKeyCols && row < seqLen)
-                            x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
+                        if constexpr (MASKED) {
+                            if (mask != nullptr && key < maskCols) x += __ldg(mask + (size_t)b * maskStride + key);
+                            if (bias != nullptr && key < biasKeyCols && row < seqLen)
+                                x += __ldg(bias + ((size_t)(b * seqLen + row) * biasKeyCols + key) * biasStride + h);
+                        }
                         s[i][n][e] = key < (e < 2 ? limit0[i] : limit1[i]) ? x : -INFINITY;
                     }
                 }
@@ -396,7 +400,7 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
 }
 
 // KV16 entries: W32 = false the 8-warp kernel (attention_prefill_mma_kv16_*), true the 4-warp
-// one with two m tiles per warp (attention_prefill_mma_kv16w32_*).
+// one with two m tiles per warp and no mask or bias (attention_prefill_mma_kv16w32_*).
 template <typename T, int HD, bool W32>
 __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
     const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past, const float* mask,
@@ -409,7 +413,8 @@ __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
         __trap();
     const int b = blockIdx.z, kvh = blockIdx.y / (heads / kvHeads);
     const size_t base = ((size_t)b * kvHeads + kvh) * keysPerHead * HD;
-    attention_prefill_mma<T, HD, true, W32 ? 2 : 1, W32 ? W32_THREADS / 32 : MMA_THREADS / 32>(
+    if (W32 && (mask != nullptr || bias != nullptr)) __trap();  // the w32 kernel takes neither (AttentionCuda picks kv16 then)
+    attention_prefill_mma<T, HD, true, W32 ? 2 : 1, W32 ? W32_THREADS / 32 : MMA_THREADS / 32, !W32>(
         q, qStride, nullptr, 0, nullptr, 0, k16 + base, v16 + base, cached, past, mask, maskStride, maskCols, bias, biasStride,
         biasKeyCols, out, outStride, seqLen, kvLen, heads, scale, causal, true, reinterpret_cast<float*>(smem4));
 }

@@ -61,7 +61,8 @@ final class AttentionCuda {
      * kernel staging F32 K/V tiles and rounding them per tile; F32 every prefill on the F32 kernel.
      * On the H100 (2026-11-27) KV16 ran the issue's prefill shape at 120.2 TFLOP/s, STAGED at 101.8.
      * KV16W32 (opt-in, not yet run on a GPU): KV16 with 4 warps of 32 rows per block (two m16 tiles,
-     * Q in shared memory), so each K/V fragment read from shared memory serves two m tiles.
+     * Q in shared memory), so each K/V fragment read from shared memory serves two m tiles; for
+     * attention without a padding mask or position bias (KV16's kernel takes those).
      */
     enum PrefillMode { KV16, KV16W32, STAGED, F32 }
 
@@ -79,12 +80,13 @@ final class AttentionCuda {
 
     /**
      * The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes (capacity:
-     * the KV cache's, when cached), or null for the F32 one.
+     * the KV cache's, when cached; masked: a padding mask or position bias is given, which the
+     * kv16w32 kernel does not take), or null for the F32 one.
      */
-    static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity) {
+    static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity, boolean masked) {
         if (mode == PrefillMode.F32 || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
         boolean kv16 = (mode == PrefillMode.KV16 || mode == PrefillMode.KV16W32) && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
-        boolean w32 = kv16 && mode == PrefillMode.KV16W32 && mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
+        boolean w32 = kv16 && mode == PrefillMode.KV16W32 && !masked && mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
         return "attention_prefill_mma_" + (w32 ? "kv16w32_" : kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
     }
 
@@ -143,7 +145,7 @@ final class AttentionCuda {
         List<Object> args = List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,
                 past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols, biasPtr, biasStride, biasKeyCols, out.ptr(), out.stride(),
                 s.seqLen(), s.kvLen(), s.heads(), s.kvHeads(), s.headDim(), s.scale(), s.causal() ? 1 : 0);
-        String mma = mmaKernel(s, c.sharedOptIn(), mode, capacity);
+        String mma = mmaKernel(s, c.sharedOptIn(), mode, capacity, mask != null || bias != null);
         if (mma != null && mma.contains("kv16")) {
             // kv_to16 rounds the keys and values once into [batch][kvHeads][keys][headDim] halves of one scratch
             int keys = kv16Keys(s, capacity);

@@ -418,7 +418,8 @@ class CudaLaunchPlanTest {
      * capacity's worth when cached) into the two halves of one scratch, then the kv16 kernel reads
      * them; both match the PTX. A scratch over KV16_MAX_SCRATCH keeps the F32-staging kernel; F32
      * compute the F32 kernel. kv16w32 launches 128-thread blocks with Q's shared memory added, and
-     * falls back to the kv16 kernel where the device's opt-in shared memory cannot hold that.
+     * falls back to the kv16 kernel where the device's opt-in shared memory cannot hold that (and
+     * with a mask or bias: kv16w32MaskedAttentionTakesTheKv16Kernel).
      */
     @ParameterizedTest(name = "{0} {1} head dim {2} cached {3} capacity {4} opt-in {5}")
     @CsvSource({"KV16,BF16,128,false,0,232448,attention_prefill_mma_kv16_bf16_d128", "KV16,F16,64,false,0,232448,attention_prefill_mma_kv16_f16_d64",
@@ -458,6 +459,15 @@ class CudaLaunchPlanTest {
         assertTrue(attn.sharedBytes() <= optIn);
         assertEquals(cached ? List.of("kv_append_f32", round.function(), attn.function()) : List.of(round.function(), attn.function()),
                 kernels.stream().map(Launch.Kernel::function).toList());
+    }
+
+    /** The kv16w32 kernel takes no padding mask or position bias: with either, kv16w32 plans the kv16 kernel. */
+    @Test
+    void kv16w32MaskedAttentionTakesTheKv16Kernel() {
+        AttentionSpec s = new AttentionSpec(2, 300, 8, 2, 128, 0.125f, true, -1).withCompute(DType.BF16);
+        assertEquals("attention_prefill_mma_kv16w32_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16W32, 0, false));
+        assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16W32, 0, true));
+        assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16, 0, false));
     }
 
     @Test
