@@ -3,11 +3,12 @@
 # ~15 minutes: correctness first, then the figures of bench/gpu-check.sh's table, then the A/B
 # timings that decide the opt-in switches, all inside $STRATA_SESSION_BUDGET_S (default 540 s).
 # Stages, in priority order (a stage is skipped, never cut short, when its wish no longer fits):
-#   1. JUnit, three at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
+#   1. JUnit, four at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false); the
-#      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16w32; and, on
-#      the CPU, `strata bench --backend cpu` once to write the 1B-shaped model to $STRATA_HOME.
+#      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16w32, and again
+#      under =kv16nm; and, on the CPU, `strata bench --backend cpu` once to write the 1B-shaped
+#      model to $STRATA_HOME.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
 #   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32); decode tg128 at batch 1
@@ -15,7 +16,7 @@
 #      (a synchronous step each) against Generator's pipelined loop (--sample: 0.8,40,0.95, and
 #      0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
 #   5. ab.md: prefill attention (KernelRoofline, B4 H32 S4096 D128, BF16) and pp512 with the
-#      default kv16 path against strata.cuda.prefillAttention=staged and =kv16w32.
+#      default kv16 path against strata.cuda.prefillAttention=staged, =kv16nm and =kv16w32.
 #   6. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention and copy.
 #   7. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   8. summary.md: bench/gpu/summary.py, printed last with the A/B lines.
@@ -74,9 +75,13 @@ main() {
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
         --select-class dev.strata.tests.ops.AttentionCrossBiasConformanceTest --select-class dev.strata.tests.DecoderFixtureTest &
     local c=$!
+    junit /tmp/tests-nm.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.prefillAttention=kv16nm \
+        --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
+        --select-class dev.strata.tests.ops.AttentionCrossBiasConformanceTest --select-class dev.strata.tests.DecoderFixtureTest &
+    local d=$!
     timeout 200 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cpu --generate-model 1b -p 4 -n 0 -r 1 2>&1 | quiet | tail -n 3
-    wait "$a" "$b" "$c"
-    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-w32.log; do
+    wait "$a" "$b" "$c" "$d"
+    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-w32.log /tmp/tests-nm.log; do
         echo "--- $(basename "$f")"
         grep -E "tests (found|successful|failed|aborted|skipped)|MethodSource|=> |JUnit Jupiter:" "$f" | head -40
     done
@@ -115,12 +120,12 @@ main() {
     bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95
 
     banner "5. prefill attention A/B"
-    for mode in kv16 staged kv16w32 kv16; do
+    for mode in kv16 staged kv16nm kv16w32 kv16; do
         fits 40 "roofline $mode" || continue
         timeout 60 "${JAVA[@]}" "-Dstrata.cuda.prefillAttention=$mode" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
             --ops attention --prefill-attention 4x32x32x4096x128 --attention-compute BF16 2>&1 | quiet | sed "s/^/$mode /" | tee -a "$OUT/ab.md"
     done
-    for mode in kv16 staged kv16w32 kv16 staged kv16w32; do
+    for mode in kv16 kv16nm kv16w32 kv16 kv16nm kv16w32; do
         bench "pp512-$mode" "-Dstrata.cuda.prefillAttention=$mode" -- -p 512 -n 0 -r 3 -b 1
     done
 

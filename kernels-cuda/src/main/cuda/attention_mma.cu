@@ -399,9 +399,10 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
                                         scale, causal, vec, reinterpret_cast<float*>(smem4));
 }
 
-// KV16 entries: W32 = false the 8-warp kernel (attention_prefill_mma_kv16_*), true the 4-warp
-// one with two m tiles per warp and no mask or bias (attention_prefill_mma_kv16w32_*).
-template <typename T, int HD, bool W32>
+// KV16 entries: W32 = false the 8-warp kernel (attention_prefill_mma_kv16_*, or with MASKED =
+// false attention_prefill_mma_kv16nm_*), true the 4-warp one with two m tiles per warp
+// (attention_prefill_mma_kv16w32_*, never masked). Unmasked kernels trap on a mask or bias.
+template <typename T, int HD, bool W32, bool MASKED = !W32>
 __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
     const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride, int seqLen,
@@ -413,8 +414,8 @@ __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
         __trap();
     const int b = blockIdx.z, kvh = blockIdx.y / (heads / kvHeads);
     const size_t base = ((size_t)b * kvHeads + kvh) * keysPerHead * HD;
-    if (W32 && (mask != nullptr || bias != nullptr)) __trap();  // the w32 kernel takes neither (AttentionCuda picks kv16 then)
-    attention_prefill_mma<T, HD, true, W32 ? 2 : 1, W32 ? W32_THREADS / 32 : MMA_THREADS / 32, !W32>(
+    if (!MASKED && (mask != nullptr || bias != nullptr)) __trap();  // AttentionCuda picks kv16 then
+    attention_prefill_mma<T, HD, true, W32 ? 2 : 1, W32 ? W32_THREADS / 32 : MMA_THREADS / 32, MASKED>(
         q, qStride, nullptr, 0, nullptr, 0, k16 + base, v16 + base, cached, past, mask, maskStride, maskCols, bias, biasStride,
         biasKeyCols, out, outStride, seqLen, kvLen, heads, scale, causal, true, reinterpret_cast<float*>(smem4));
 }
@@ -466,26 +467,31 @@ STRATA_MMA_ENTRY(attention_prefill_mma_f16_d64, __half, 64)
 STRATA_MMA_ENTRY(attention_prefill_mma_f16_d128, __half, 128)
 #undef STRATA_MMA_ENTRY
 
-#define STRATA_MMA_KV16_ENTRY(NAME, T, HD, W32, THREADS, MIN_BLOCKS)                                                 \
+#define STRATA_MMA_KV16_ENTRY(NAME, T, HD, W32, MASKED, THREADS, MIN_BLOCKS)                                         \
     extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS) NAME(                                           \
         const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past,        \
         const float* mask, int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols,          \
         float* out, int outStride, int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale,            \
         int causal) {                                                                                                  \
         strata::pdl_entry();                                                                                           \
-        attention_prefill_mma_kv16_entry<T, HD, W32>(q, qStride, k16, v16, keysPerHead, cached, past, mask, maskStride,\
+        attention_prefill_mma_kv16_entry<T, HD, W32, MASKED>(q, qStride, k16, v16, keysPerHead, cached, past, mask,    \
+                                                maskStride,                                                            \
                                                 maskCols, bias, biasStride, biasKeyCols, out, outStride, seqLen, kvLen, \
                                                 heads, kvHeads, headDim, scale, causal);                                \
     }
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64, false, MMA_THREADS, 1)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128, false, MMA_THREADS, 1)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64, false, MMA_THREADS, 1)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64, false, true, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128, false, true, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64, false, true, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128, false, true, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_bf16_d64, __nv_bfloat16, 64, false, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_bf16_d128, __nv_bfloat16, 128, false, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_f16_d64, __half, 64, false, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_f16_d128, __half, 128, false, false, MMA_THREADS, 1)
 // two 128-thread blocks per SM: at most 255 registers a thread
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d64, __nv_bfloat16, 64, true, W32_THREADS, 2)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d128, __nv_bfloat16, 128, true, W32_THREADS, 2)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d64, __half, 64, true, W32_THREADS, 2)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d128, __half, 128, true, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d64, __nv_bfloat16, 64, true, false, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d128, __nv_bfloat16, 128, true, false, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d64, __half, 64, true, false, W32_THREADS, 2)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_f16_d128, __half, 128, true, false, W32_THREADS, 2)
 #undef STRATA_MMA_KV16_ENTRY
 
 #define STRATA_KV_TO16(NAME, T)                                                                                        \

@@ -62,19 +62,22 @@ final class AttentionCuda {
      * On the H100 (2026-11-27) KV16 ran the issue's prefill shape at 120.2 TFLOP/s, STAGED at 101.8.
      * KV16W32 (opt-in, not yet run on a GPU): KV16 with 4 warps of 32 rows per block (two m16 tiles,
      * Q in shared memory), so each K/V fragment read from shared memory serves two m tiles; for
-     * attention without a padding mask or position bias (KV16's kernel takes those).
+     * attention without a padding mask or position bias (KV16's kernel takes those). KV16NM
+     * (opt-in, not yet run on a GPU): KV16's kernel compiled without mask and bias where there are
+     * none (187 instead of 254 registers at head dim 128 on sm_90).
      */
-    enum PrefillMode { KV16, KV16W32, STAGED, F32 }
+    enum PrefillMode { KV16, KV16NM, KV16W32, STAGED, F32 }
 
     static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "kv16"));
 
     static PrefillMode prefillMode(String value) {
         return switch (value) {
             case "kv16" -> PrefillMode.KV16;
+            case "kv16nm" -> PrefillMode.KV16NM;
             case "kv16w32" -> PrefillMode.KV16W32;
             case "staged" -> PrefillMode.STAGED;
             case "f32" -> PrefillMode.F32;
-            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, kv16w32, staged or f32");
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, kv16nm, kv16w32, staged or f32");
         };
     }
 
@@ -85,9 +88,12 @@ final class AttentionCuda {
      */
     static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity, boolean masked) {
         if (mode == PrefillMode.F32 || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
-        boolean kv16 = (mode == PrefillMode.KV16 || mode == PrefillMode.KV16W32) && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
+        boolean kv16 = (mode == PrefillMode.KV16 || mode == PrefillMode.KV16NM || mode == PrefillMode.KV16W32)
+                && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
         boolean w32 = kv16 && mode == PrefillMode.KV16W32 && !masked && mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
-        return "attention_prefill_mma_" + (w32 ? "kv16w32_" : kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16") + "_d" + s.headDim();
+        boolean unmasked = kv16 && mode == PrefillMode.KV16NM && !masked;
+        return "attention_prefill_mma_" + (w32 ? "kv16w32_" : unmasked ? "kv16nm_" : kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16")
+                + "_d" + s.headDim();
     }
 
     /** Keys per (sequence, KV head) in the kv16 scratch: the cache capacity when cached, else kvLen. */

@@ -20,6 +20,8 @@ final class CudaKernels {
             Map.entry("attention_prefill_mma_bf16_d128", AttentionCuda.mmaSharedBytes(128)), Map.entry("attention_prefill_mma_f16_d128", AttentionCuda.mmaSharedBytes(128)),
             Map.entry("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
             Map.entry("attention_prefill_mma_kv16_f16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16nm_bf16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
+            Map.entry("attention_prefill_mma_kv16nm_f16_d128", AttentionCuda.mmaKv16SharedBytes(128)),
             Map.entry("attention_prefill_mma_kv16w32_bf16_d64", AttentionCuda.mmaKv16W32SharedBytes(64)),
             Map.entry("attention_prefill_mma_kv16w32_f16_d64", AttentionCuda.mmaKv16W32SharedBytes(64)),
             Map.entry("attention_prefill_mma_kv16w32_bf16_d128", AttentionCuda.mmaKv16W32SharedBytes(128)),

@@ -408,9 +408,10 @@ class CudaLaunchPlanTest {
         assertEquals(AttentionCuda.PrefillMode.F32, AttentionCuda.prefillMode("f32"));
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.prefillMode("kv16"));
         assertEquals(AttentionCuda.PrefillMode.KV16W32, AttentionCuda.prefillMode("kv16w32"));
+        assertEquals(AttentionCuda.PrefillMode.KV16NM, AttentionCuda.prefillMode("kv16nm"));
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.PREFILL_MODE, "default: kv16 (timed on the H100)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.prefillMode("bf16"));
-        assertTrue(e.getMessage().contains("expected kv16, kv16w32, staged or f32"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected kv16, kv16nm, kv16w32, staged or f32"), e.getMessage());
     }
 
     /**
@@ -426,7 +427,8 @@ class CudaLaunchPlanTest {
             "KV16,BF16,64,true,4096,232448,attention_prefill_mma_kv16_bf16_d64", "KV16,BF16,128,true,1048576,232448,attention_prefill_mma_bf16_d128",
             "KV16,F32,128,false,0,232448,attention_prefill_f32",
             "KV16W32,BF16,128,false,0,232448,attention_prefill_mma_kv16w32_bf16_d128", "KV16W32,F16,64,true,4096,232448,attention_prefill_mma_kv16w32_f16_d64",
-            "KV16W32,BF16,128,false,0,101376,attention_prefill_mma_kv16_bf16_d128", "KV16W32,BF16,64,false,0,101376,attention_prefill_mma_kv16w32_bf16_d64"})
+            "KV16W32,BF16,128,false,0,101376,attention_prefill_mma_kv16_bf16_d128", "KV16W32,BF16,64,false,0,101376,attention_prefill_mma_kv16w32_bf16_d64",
+            "KV16NM,BF16,128,false,0,232448,attention_prefill_mma_kv16nm_bf16_d128", "KV16NM,F16,64,true,4096,101376,attention_prefill_mma_kv16nm_f16_d64"})
     void kv16PrefillRoundsKeysOnceThenReadsThem(AttentionCuda.PrefillMode mode, DType compute, int headDim, boolean cached, int capacity, int optIn,
                                                 String expected) {
         int batch = 2, seq = 300, heads = 8, kvHeads = 2;
@@ -461,12 +463,14 @@ class CudaLaunchPlanTest {
                 kernels.stream().map(Launch.Kernel::function).toList());
     }
 
-    /** The kv16w32 kernel takes no padding mask or position bias: with either, kv16w32 plans the kv16 kernel. */
+    /** The kv16w32 and kv16nm kernels take no padding mask or position bias: with either, those modes plan the kv16 kernel. */
     @Test
-    void kv16w32MaskedAttentionTakesTheKv16Kernel() {
+    void unmaskedKernelsLeaveMaskedAttentionToTheKv16Kernel() {
         AttentionSpec s = new AttentionSpec(2, 300, 8, 2, 128, 0.125f, true, -1).withCompute(DType.BF16);
         assertEquals("attention_prefill_mma_kv16w32_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16W32, 0, false));
         assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16W32, 0, true));
+        assertEquals("attention_prefill_mma_kv16nm_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16NM, 0, false));
+        assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16NM, 0, true));
         assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16, 0, false));
     }
 
