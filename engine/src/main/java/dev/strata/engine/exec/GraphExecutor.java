@@ -147,7 +147,7 @@ public final class GraphExecutor implements AutoCloseable {
         if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
         for (Map.Entry<String, BufferView> e : fed.entrySet()) {
             Tensor t = graph.inputs().get(e.getKey());
-            device.copy(e.getValue().buffer(), e.getValue().offset(), arena, plan.offset(t), MemoryPlan.bytesOf(t));
+            device.copy(e.getValue().buffer(), e.getValue().byteOffset(), arena, plan.offset(t), MemoryPlan.bytesOf(t));
         }
         KvStorage storage = kv == null ? null : kv.storage();
         ComputeDevice.Replay replay = replays.get(storage);

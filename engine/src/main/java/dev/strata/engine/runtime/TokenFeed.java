@@ -45,7 +45,7 @@ public final class TokenFeed implements AutoCloseable {
         int b = step & 1;
         if (pendingStep[b] >= 0) throw new IllegalStateException("step " + pendingStep[b] + "'s tokens are still pending; await them before keeping step " + step);
         long offset = (long) Integer.BYTES * batch * step;
-        device.copy(drawn.buffer(), drawn.offset(), ring, offset, (long) Integer.BYTES * batch);
+        device.copy(drawn.buffer(), drawn.byteOffset(), ring, offset, (long) Integer.BYTES * batch);
         pending[b] = device.readLater(ring, offset, host[b]);
         pendingStep[b] = step;
     }
@@ -53,7 +53,7 @@ public final class TokenFeed implements AutoCloseable {
     /** Step `step`'s tokens on the device: the fed tokens of the step after it. */
     public BufferView tokens(int step) {
         checkStep(step);
-        return new BufferView(ring, (long) Integer.BYTES * batch * step, batch, 1, 1, DType.I32);
+        return new BufferView(ring, (long) batch * step, batch, 1, 1, DType.I32);
     }
 
     /** Waits for step `step`'s tokens (kept earlier) and returns them, one per sequence. */
