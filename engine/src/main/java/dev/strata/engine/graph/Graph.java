@@ -1,5 +1,7 @@
 // A built graph: nodes in execution order, its inputs, weights, constants and named outputs.
-// Immutable once built; the executor plans memory for it and replays it on a backend.
+// Immutable once built; the executor plans memory for it and replays it on a backend. Inputs and
+// outputs keep their declaration order (Map.copyOf's order changes from one JVM to the next, and
+// with it the memory plan's placement of the inputs).
 package dev.strata.engine.graph;
 
 import java.util.List;
@@ -9,7 +11,7 @@ public record Graph(List<Node> nodes, Map<String, Tensor> inputs, List<Tensor> w
                     Map<String, Tensor> outputs, List<Tensor> tensors) {
     public Graph {
         nodes = List.copyOf(nodes);
-        inputs = Map.copyOf(inputs);
+        inputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputs));
         weights = List.copyOf(weights);
         constants = List.copyOf(constants);
         outputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
