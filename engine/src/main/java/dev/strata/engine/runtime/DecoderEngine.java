@@ -103,7 +103,6 @@ public final class DecoderEngine implements AutoCloseable {
         }
         GraphExecutor ex = executors.computeIfAbsent(new Bucket(batch, seqLen, options), this::compile);
         try (Arena arena = Arena.ofConfined()) {
-            HostTensor tok = HostTensor.allocate(arena, DType.I32, count, 1);
             HostTensor pos = HostTensor.allocate(arena, DType.I32, count, 1);
             HostTensor past = HostTensor.allocate(arena, DType.I32, batch, 1);
             HostTensor slotT = HostTensor.allocate(arena, DType.I32, batch, 1);
@@ -113,12 +112,14 @@ public final class DecoderEngine implements AutoCloseable {
                 past.data().setAtIndex(HostTensor.I32, b, p0);
                 slotT.data().setAtIndex(HostTensor.I32, b, slots[b]);
                 last.data().setAtIndex(HostTensor.I32, b, b * seqLen + seqLen - 1);
-                for (int i = 0; i < seqLen; i++) {
-                    if (tokens != null) tok.data().setAtIndex(HostTensor.I32, b * seqLen + i, tokens[b * seqLen + i]);
-                    pos.data().setAtIndex(HostTensor.I32, b * seqLen + i, p0 + i);
-                }
+                for (int i = 0; i < seqLen; i++) pos.data().setAtIndex(HostTensor.I32, b * seqLen + i, p0 + i);
             }
-            Map<String, HostTensor> inputs = new HashMap<>(Map.of("tokens", tok, "positions", pos, "past", past, "slots", slotT));
+            Map<String, HostTensor> inputs = new HashMap<>(Map.of("positions", pos, "past", past, "slots", slotT));
+            if (tokens != null) { // else fed on the device: no host copy
+                HostTensor tok = HostTensor.allocate(arena, DType.I32, count, 1);
+                MemorySegment.copy(tokens, 0, tok.data(), ValueLayout.JAVA_INT, 0, count);
+                inputs.put("tokens", tok);
+            }
             if (!options.allLogits()) inputs.put("last_rows", last);
             if (sampling != null) {
                 HostTensor params = HostTensor.allocate(arena, DType.I32, logitsRows, Sample.PARAMS);

@@ -65,7 +65,21 @@ public final class Generator {
         boolean onDevice = engine.samplesOnDevice();
         Sampler host = onDevice ? null : new Sampler(params);
         int vocab = engine.model().config().vocabSize();
-        if (onDevice && params.maxTokens() > 0) {
+        if (!onDevice) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate((long) vocab * Float.BYTES, 64);
+                int[] feed = prompt;
+                while (out.size() < params.maxTokens()) {
+                    engine.step(feed, slot, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
+                    int next = host.sample(buf.toArray(ValueLayout.JAVA_FLOAT));
+                    if (prefill == 0) prefill = System.nanoTime() - t0;
+                    out.add(next);
+                    reason = stopReason(next, listener, eos, stops);
+                    if (reason != StopReason.MAX_TOKENS) break;
+                    feed = new int[] {next};
+                }
+            }
+        } else if (params.maxTokens() > 0) { // pipelined
             try (TokenFeed feed = new TokenFeed(engine.device(), 1, params.maxTokens())) {
                 params.pack(0, sampling, 0);
                 feed.keep(engine.enqueue(prompt, null, slot, prompt.length, ForwardOptions.SAMPLE, sampling), 0);
@@ -82,20 +96,6 @@ public final class Generator {
                 }
             }
             engine.kv().truncate(0, prompt.length + out.size() - 1); // the KV rows of the tokens fed: prompt and all but the last drawn
-        } else if (!onDevice) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate((long) vocab * Float.BYTES, 64);
-                int[] feed = prompt;
-                while (out.size() < params.maxTokens()) {
-                    engine.step(feed, slot, feed.length, ForwardOptions.GENERATE).readInto("logits", buf);
-                    int next = host.sample(buf.toArray(ValueLayout.JAVA_FLOAT));
-                    if (prefill == 0) prefill = System.nanoTime() - t0;
-                    out.add(next);
-                    reason = stopReason(next, listener, eos, stops);
-                    if (reason != StopReason.MAX_TOKENS) break;
-                    feed = new int[] {next};
-                }
-            }
         }
         long total = System.nanoTime() - t0;
         return new Result(List.copyOf(out), reason, prompt.length, prefill, Math.max(0, total - prefill));
