@@ -68,6 +68,8 @@ stage_setup() {
     rm -rf "$JRE.tmp" && mkdir -p "$JRE.tmp" &&
         tar -xJf .gpu/jre.tar.xz -C "$JRE.tmp" && rm -rf "$JRE" && mv "$JRE.tmp/jre" "$JRE" && rm -rf "$JRE.tmp"
     local rc=$?
+    # signal chaining for every JVM below (bench/gpu/runtime.sh says why)
+    [[ -f $JRE/lib/libjsig.so ]] && export LD_PRELOAD=$JRE/lib/libjsig.so
     mkdir -p "$STRATA_HOME"
     "$JAVA" -version 2>&1 | head -3
     du -sh .gpu 2>/dev/null

@@ -11,8 +11,10 @@ import dev.strata.engine.backend.BackendOptions;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.backend.DeviceInfo;
 import java.util.List;
+import java.util.logging.Logger;
 
 public final class OpenClBackend implements Backend {
+    private static final Logger LOG = Logger.getLogger(OpenClBackend.class.getName());
     private volatile List<ClPlatforms.ClDeviceInfo> devices;
     private volatile String failure;
 
@@ -26,12 +28,29 @@ public final class OpenClBackend implements Backend {
             try {
                 devices = ClPlatforms.devices();
                 if (devices.isEmpty()) failure = "no OpenCL platform or device found (is an ICD such as PoCL or the NVIDIA driver installed?)";
+                warnWithoutSignalChaining(devices);
             } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
                 String m = String.valueOf(e.getMessage());
                 failure = "the OpenCL ICD loader libOpenCL.so.1 could not be loaded: " + m.lines().findFirst().orElse(m);
             }
         }
         return devices == null ? List.of() : devices;
+    }
+
+    /**
+     * PoCL runs LLVM in the JVM's process, and LLVM installs its own SIGSEGV, SIGBUS, SIGILL and
+     * SIGUSR2 handlers over the JVM's (java -Xcheck:jni reports "Handler was modified"). The JVM
+     * raises SIGSEGV on purpose (implicit null checks, safepoint polls), so such a process may die
+     * later with a bare "Segmentation fault". Preloading the JDK's libjsig chains the handlers.
+     */
+    private static void warnWithoutSignalChaining(List<ClPlatforms.ClDeviceInfo> found) {
+        boolean pocl = found.stream().anyMatch(d -> d.platformName().contains("Portable Computing Language"));
+        String preload = System.getenv("LD_PRELOAD");
+        if (pocl && (preload == null || !preload.contains("libjsig"))) {
+            LOG.warning("OpenCL platform PoCL is loaded without signal chaining: its LLVM replaces the JVM's signal handlers, "
+                    + "which can crash the JVM later. Start java with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so "
+                    + "(./strata, ./run-tests and the bench scripts do)");
+        }
     }
 
     public Availability availability() {

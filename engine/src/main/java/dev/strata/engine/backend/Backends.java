@@ -22,22 +22,23 @@ public final class Backends {
 
     /** The named backend ("auto": the highest-priority available one); throws naming the reason. */
     public static Backend select(String name) {
-        List<Backend> all = all();
         if (name == null || name.equals("auto")) {
-            for (Backend b : all) {
+            for (Backend b : all()) {
                 Availability a = b.availability();
                 if (a.available()) return b;
                 LOG.info(() -> "backend " + b.name() + " skipped by auto: " + a.reason());
             }
             throw new BackendException("no backend is available");
         }
-        for (Backend b : all) {
+        for (Backend b : ServiceLoader.load(Backend.class)) { // not all(): its sort probes every backend's devices
             if (b.name().equals(name)) {
                 Availability a = b.availability();
                 if (!a.available()) throw new BackendException("backend " + name + " is unavailable: " + a.reason());
                 return b;
             }
         }
-        throw new BackendException("unknown backend '" + name + "'; known: " + all.stream().map(Backend::name).toList());
+        List<String> known = new ArrayList<>();
+        for (Backend b : ServiceLoader.load(Backend.class)) known.add(b.name());
+        throw new BackendException("unknown backend '" + name + "'; known: " + known);
     }
 }
