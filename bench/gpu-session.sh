@@ -16,7 +16,7 @@
 #      (a synchronous step each) against Generator's pipelined loop (--sample: 0.8,40,0.95, and
 #      0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
 #   5. ab.md: prefill attention (KernelRoofline, B4 H32 S4096 D128, BF16) and pp512 with the
-#      default kv16 path against strata.cuda.prefillAttention=staged, =kv16nm and =kv16w32.
+#      kv16 path against strata.cuda.prefillAttention=staged, =kv16nm and =kv16w32 (the default is auto).
 #   6. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention and copy.
 #   7. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   8. summary.md: bench/gpu/summary.py, printed last with the A/B lines.

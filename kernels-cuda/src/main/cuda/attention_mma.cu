@@ -180,11 +180,35 @@ __device__ __forceinline__ void attention_prefill_mma(
         }
     } else {
         T* q16 = k16 + 2 * STAGE;  // [128][BS] after the two K16 / V16 stages
+        const float* qh = q + (size_t)b * seqLen * qStride + (size_t)h * HD;
+        if (((reinterpret_cast<size_t>(qh) | (size_t)qStride * sizeof(float)) & 15) == 0) {
+            // 16-byte loads, QV of them in flight per thread (a rolled loop of dependent 4-byte
+            // loads held the block ~60 serial global-memory latencies before its first tile)
+            constexpr int V4 = HD / 4, QV = 8, PER = MMA_BQ * V4 / THREADS;
+            static_assert(PER % QV == 0, "whole rounds of QV loads per thread");
 #pragma unroll 1
-        for (int idx = threadIdx.x; idx < MMA_BQ * HD / 2; idx += THREADS) {
-            const int row = idx / (HD / 2), c = (idx % (HD / 2)) * 2, r = q0 + row;
-            const float* qr = q + (size_t)(b * seqLen + r) * qStride + (size_t)h * HD + c;
-            *reinterpret_cast<unsigned*>(q16 + row * BS + c) = r < seqLen ? pack2<T>(__ldg(qr) * scale, __ldg(qr + 1) * scale) : 0u;
+            for (int base = 0; base < PER; base += QV) {
+                float4 qv[QV];
+#pragma unroll
+                for (int u = 0; u < QV; u++) {
+                    const int idx = threadIdx.x + (base + u) * THREADS, r = q0 + idx / V4;
+                    qv[u] = r < seqLen ? __ldg(reinterpret_cast<const float4*>(qh + (size_t)r * qStride + (idx % V4) * 4))
+                                       : make_float4(0.f, 0.f, 0.f, 0.f);
+                }
+#pragma unroll
+                for (int u = 0; u < QV; u++) {
+                    const int idx = threadIdx.x + (base + u) * THREADS;
+                    *reinterpret_cast<uint2*>(q16 + (idx / V4) * BS + (idx % V4) * 4) =
+                        make_uint2(pack2<T>(qv[u].x * scale, qv[u].y * scale), pack2<T>(qv[u].z * scale, qv[u].w * scale));
+                }
+            }
+        } else {
+#pragma unroll 4
+            for (int idx = threadIdx.x; idx < MMA_BQ * HD / 2; idx += THREADS) {
+                const int row = idx / (HD / 2), c = (idx % (HD / 2)) * 2, r = q0 + row;
+                const float* qr = qh + (size_t)r * qStride + c;
+                *reinterpret_cast<unsigned*>(q16 + row * BS + c) = r < seqLen ? pack2<T>(__ldg(qr) * scale, __ldg(qr + 1) * scale) : 0u;
+            }
         }
         // A fragments by ldmatrix.x4: lanes 0-15 give rows 0-15 at k 0, lanes 16-31 rows 0-15 at k 8
         // (the first tile's barrier orders these stores before the loads)
@@ -483,9 +507,11 @@ STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d64, __nv_bfloat16, 64, fa
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_bf16_d128, __nv_bfloat16, 128, false, true, MMA_THREADS, 1)
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d64, __half, 64, false, true, MMA_THREADS, 1)
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16_f16_d128, __half, 128, false, true, MMA_THREADS, 1)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_bf16_d64, __nv_bfloat16, 64, false, false, MMA_THREADS, 1)
+// head dim 64 unmasked: two 256-thread blocks per SM (at most 128 registers; 125 without spills on
+// sm_90, where the single-block bound let it take 137 and one block per SM)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_bf16_d64, __nv_bfloat16, 64, false, false, MMA_THREADS, 2)
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_bf16_d128, __nv_bfloat16, 128, false, false, MMA_THREADS, 1)
-STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_f16_d64, __half, 64, false, false, MMA_THREADS, 1)
+STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_f16_d64, __half, 64, false, false, MMA_THREADS, 2)
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16nm_f16_d128, __half, 128, false, false, MMA_THREADS, 1)
 // two 128-thread blocks per SM: at most 255 registers a thread
 STRATA_MMA_KV16_ENTRY(attention_prefill_mma_kv16w32_bf16_d64, __nv_bfloat16, 64, true, false, W32_THREADS, 2)

@@ -8,7 +8,7 @@
 // (default all but gemm), --dtypes F32,BF16 (weight dtypes of gemv/gemm; default BF16), --gemv NxK,...
 // (default the target shapes above), --gemm MxKxN,... (prefill matmul, GFLOP/s = 2·M·K·N / time,
 // OUT_IN weights; default 512x2048x2048), --decode-attention BxHxKVxLxD (batch, query heads, KV
-// heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD (causal
+// heads, cached length, head dim; default 64x32x8x4096x128), --prefill-attention BxHxKVxSxD,... (causal
 // prefill; default 4x32x32x4096x128); naming only one of the two runs only that one;
 // --attention-compute BF16,F32 (default): the prefill attention's AttentionSpec.compute, one figure
 // each (F32 q/k/v in memory; BF16/F16 lets CUDA run the products on tensor cores);
@@ -72,9 +72,9 @@ public final class KernelRoofline {
                     decodeAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4]);
                 }
                 if (both || opt.containsKey("--prefill-attention")) {
-                    int[] a = shapes(opt.getOrDefault("--prefill-attention", "4x32x32x4096x128")).get(0);
-                    for (String c : opt.getOrDefault("--attention-compute", "BF16,F32").split(","))
-                        prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4], DType.valueOf(c));
+                    for (int[] a : shapes(opt.getOrDefault("--prefill-attention", "4x32x32x4096x128")))
+                        for (String c : opt.getOrDefault("--attention-compute", "BF16,F32").split(","))
+                            prefillAttention(dev, arena, device, a[0], a[1], a[2], a[3], a[4], DType.valueOf(c));
                 }
             }
             if (ops.contains("scale")) scale(dev, arena, device);

@@ -3,10 +3,11 @@
 // or a flash-style prefill kernel: on tensor cores (attention_mma.cu, BF16/F16 products with F32
 // accumulation) where the spec's compute dtype is 16-bit, the head size is 64 or 128 and the
 // device has the shared memory, else in F32 on CUDA cores (attention.cu). By default
-// (strata.cuda.prefillAttention=kv16) the tensor-core path first rounds the layer's keys and values
-// once into 16-bit scratch (kv_to16) and runs the kernel variant that copies those straight into
-// shared memory (attention_prefill_mma_kv16_*: half the K/V bytes, no per-tile rounding pass);
-// =staged keeps the variant that stages F32 tiles and rounds them per tile.
+// (strata.cuda.prefillAttention=auto) the tensor-core path first rounds the layer's keys and values
+// once into 16-bit scratch (kv_to16) and runs a kernel variant that copies those straight into
+// shared memory (half the K/V bytes, no per-tile rounding pass), picked by shape: kv16w32 or
+// kv16nm without mask and bias, kv16 with them (PrefillMode); =staged keeps the variant that stages
+// F32 tiles and rounds them per tile.
 // Decode splits are fixed by the cache capacity, not the current length, so a captured CUDA
 // graph stays valid as sequences grow; empty splits exit early.
 package dev.strata.cuda;
@@ -55,43 +56,48 @@ final class AttentionCuda {
     static final long KV16_MAX_SCRATCH = 1L << 30;
 
     /**
-     * Which prefill kernel 16-bit compute may take (system property strata.cuda.prefillAttention):
-     * KV16 (the default) the tensor-core kernel on K/V rounded once per layer into 16-bit scratch
-     * (the F32-staging one where that scratch would pass KV16_MAX_SCRATCH); STAGED the tensor-core
-     * kernel staging F32 K/V tiles and rounding them per tile; F32 every prefill on the F32 kernel.
-     * On the H100 (2026-11-27) KV16 ran the issue's prefill shape at 120.2 TFLOP/s, STAGED at 101.8.
-     * KV16W32 (opt-in, not yet run on a GPU): KV16 with 4 warps of 32 rows per block (two m16 tiles,
-     * Q in shared memory), so each K/V fragment read from shared memory serves two m tiles; for
-     * attention without a padding mask or position bias (KV16's kernel takes those). KV16NM
-     * (opt-in, not yet run on a GPU): KV16's kernel compiled without mask and bias where there are
-     * none (187 instead of 254 registers at head dim 128 on sm_90).
+     * Which prefill kernel 16-bit compute may take (system property strata.cuda.prefillAttention).
+     * All but STAGED and F32 run the tensor-core kernel on K/V rounded once per layer into 16-bit
+     * scratch (the F32-staging one where that scratch would pass KV16_MAX_SCRATCH):
+     * AUTO (the default) picks by shape from the measurements below: attention without a padding
+     *   mask or position bias takes KV16W32 at head dim 128 and KV16NM at head dim 64; with either, KV16.
+     * KV16: 8 warps of one m16 tile, Q's fragments in registers, mask and bias compiled in.
+     * KV16NM: KV16's kernel compiled without mask and bias (only where there are none).
+     * KV16W32: 4 warps of 32 rows (two m16 tiles, Q in shared memory), so each K/V fragment read
+     *   from shared memory serves two m tiles; no mask or bias (only where there are none).
+     * STAGED: F32 K/V tiles staged and rounded per tile. F32: every prefill on the F32 kernel.
+     * H200, 2026-11-27 (bench/RESULTS.md), causal BF16 B4 H32 S4096: head dim 128, KV16 118.3,
+     * STAGED 96.8, KV16NM 191.4, KV16W32 240.9 TFLOP/s (SDPA 559.6 in the same run); head dim 64
+     * (8 KV heads), KV16 74.6, KV16NM 203.5, KV16W32 199.2. pp512 of the 1B shape (head dim 64)
+     * is within its run-to-run spread for every mode (attention is a small part of it).
      */
-    enum PrefillMode { KV16, KV16NM, KV16W32, STAGED, F32 }
+    enum PrefillMode { AUTO, KV16, KV16NM, KV16W32, STAGED, F32 }
 
-    static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "kv16"));
+    static final PrefillMode PREFILL_MODE = prefillMode(System.getProperty("strata.cuda.prefillAttention", "auto"));
 
     static PrefillMode prefillMode(String value) {
         return switch (value) {
+            case "auto" -> PrefillMode.AUTO;
             case "kv16" -> PrefillMode.KV16;
             case "kv16nm" -> PrefillMode.KV16NM;
             case "kv16w32" -> PrefillMode.KV16W32;
             case "staged" -> PrefillMode.STAGED;
             case "f32" -> PrefillMode.F32;
-            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected kv16, kv16nm, kv16w32, staged or f32");
+            default -> throw new IllegalArgumentException("strata.cuda.prefillAttention: '" + value + "'; expected auto, kv16, kv16nm, kv16w32, staged or f32");
         };
     }
 
     /**
      * The tensor-core prefill kernel for this spec on a device with `sharedOptIn` bytes (capacity:
      * the KV cache's, when cached; masked: a padding mask or position bias is given, which the
-     * kv16w32 kernel does not take), or null for the F32 one.
+     * kv16w32 and kv16nm kernels do not take), or null for the F32 one.
      */
     static String mmaKernel(AttentionSpec s, int sharedOptIn, PrefillMode mode, int capacity, boolean masked) {
         if (mode == PrefillMode.F32 || s.compute() == DType.F32 || (s.headDim() != 64 && s.headDim() != 128) || mmaSharedBytes(s.headDim()) > sharedOptIn) return null;
-        boolean kv16 = (mode == PrefillMode.KV16 || mode == PrefillMode.KV16NM || mode == PrefillMode.KV16W32)
-                && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
-        boolean w32 = kv16 && mode == PrefillMode.KV16W32 && !masked && mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
-        boolean unmasked = kv16 && mode == PrefillMode.KV16NM && !masked;
+        boolean kv16 = mode != PrefillMode.STAGED && kv16ScratchBytes(s, capacity) <= KV16_MAX_SCRATCH;
+        boolean w32Fits = mmaKv16W32SharedBytes(s.headDim()) <= sharedOptIn;
+        boolean w32 = kv16 && !masked && w32Fits && (mode == PrefillMode.KV16W32 || (mode == PrefillMode.AUTO && s.headDim() == 128));
+        boolean unmasked = kv16 && !masked && !w32 && (mode == PrefillMode.KV16NM || mode == PrefillMode.AUTO);
         return "attention_prefill_mma_" + (w32 ? "kv16w32_" : unmasked ? "kv16nm_" : kv16 ? "kv16_" : "") + (s.compute() == DType.BF16 ? "bf16" : "f16")
                 + "_d" + s.headDim();
     }

@@ -409,9 +409,10 @@ class CudaLaunchPlanTest {
         assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.prefillMode("kv16"));
         assertEquals(AttentionCuda.PrefillMode.KV16W32, AttentionCuda.prefillMode("kv16w32"));
         assertEquals(AttentionCuda.PrefillMode.KV16NM, AttentionCuda.prefillMode("kv16nm"));
-        assertEquals(AttentionCuda.PrefillMode.KV16, AttentionCuda.PREFILL_MODE, "default: kv16 (timed on the H100)");
+        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.prefillMode("auto"));
+        assertEquals(AttentionCuda.PrefillMode.AUTO, AttentionCuda.PREFILL_MODE, "default: auto (by shape, timed on the H200)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.prefillMode("bf16"));
-        assertTrue(e.getMessage().contains("expected kv16, kv16nm, kv16w32, staged or f32"), e.getMessage());
+        assertTrue(e.getMessage().contains("expected auto, kv16, kv16nm, kv16w32, staged or f32"), e.getMessage());
     }
 
     /**
@@ -472,6 +473,23 @@ class CudaLaunchPlanTest {
         assertEquals("attention_prefill_mma_kv16nm_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16NM, 0, false));
         assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16NM, 0, true));
         assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(s, 232448, AttentionCuda.PrefillMode.KV16, 0, false));
+    }
+
+    /** AUTO: kv16w32 at head dim 128 and kv16nm at 64 without mask or bias; kv16 with either; kv16nm where kv16w32's shared memory does not fit. */
+    @Test
+    void autoPicksThePrefillKernelByShape() {
+        AttentionSpec d128 = new AttentionSpec(2, 300, 8, 2, 128, 0.125f, true, -1).withCompute(DType.BF16);
+        AttentionSpec d64 = new AttentionSpec(2, 300, 8, 2, 64, 0.125f, true, -1).withCompute(DType.F16);
+        AttentionCuda.PrefillMode auto = AttentionCuda.PrefillMode.AUTO;
+        assertEquals("attention_prefill_mma_kv16w32_bf16_d128", AttentionCuda.mmaKernel(d128, 232448, auto, 0, false));
+        assertEquals("attention_prefill_mma_kv16_bf16_d128", AttentionCuda.mmaKernel(d128, 232448, auto, 0, true));
+        assertEquals("attention_prefill_mma_kv16nm_f16_d64", AttentionCuda.mmaKernel(d64, 232448, auto, 0, false));
+        assertEquals("attention_prefill_mma_kv16_f16_d64", AttentionCuda.mmaKernel(d64, 232448, auto, 0, true));
+        int noRoomForQ = AttentionCuda.mmaKv16W32SharedBytes(128) - 1;
+        assertTrue(AttentionCuda.mmaSharedBytes(128) <= noRoomForQ);
+        assertEquals("attention_prefill_mma_kv16nm_bf16_d128", AttentionCuda.mmaKernel(d128, noRoomForQ, auto, 0, false));
+        assertEquals("attention_prefill_mma_bf16_d128", AttentionCuda.mmaKernel(d128, 232448, AttentionCuda.PrefillMode.STAGED, 0, false));
+        assertEquals(null, AttentionCuda.mmaKernel(d128, 232448, AttentionCuda.PrefillMode.F32, 0, false));
     }
 
     @Test
