@@ -6,17 +6,18 @@
 #   1. JUnit, four at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false); the
-#      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16w32, and again
-#      under =kv16nm; and, on the CPU, `strata bench --backend cpu` once to write the 1B-shaped
-#      model to $STRATA_HOME.
+#      attention tests, fixtures and generation tests under strata.cuda.fusedKvAppend=on; the
+#      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16; and, on the
+#      CPU, `strata bench --backend cpu` once to write the 1B-shaped model to $STRATA_HOME.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
 #   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32); decode tg128 at batch 1
-#      alternating pdl on/off, then strata.cuda.gemvSplitBlocksPerSm 2/4/8; pdl at batch 32; tg64
-#      (a synchronous step each) against Generator's pipelined loop (--sample: 0.8,40,0.95, and
-#      0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1, greedy and sampled.
+#      alternating pdl on/off, then strata.cuda.fusedKvAppend on/off (and at batch 32); pdl at
+#      batch 32; tg64 (a synchronous step each) against Generator's pipelined loop (--sample:
+#      0.8,40,0.95, and 0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1,
+#      greedy and sampled.
 #   5. ab.md: prefill attention (KernelRoofline, B4 H32 S4096 D128, BF16) and pp512 with the
-#      kv16 path against strata.cuda.prefillAttention=staged, =kv16nm and =kv16w32 (the default is auto).
+#      default (auto) against strata.cuda.prefillAttention=kv16 and =staged.
 #   6. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention and copy.
 #   7. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   8. summary.md: bench/gpu/summary.py, printed last with the A/B lines.
@@ -71,17 +72,18 @@ main() {
         --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.RopeConformanceTest \
         --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
-    junit /tmp/tests-w32.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.prefillAttention=kv16w32 \
-        --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
-        --select-class dev.strata.tests.ops.AttentionCrossBiasConformanceTest --select-class dev.strata.tests.DecoderFixtureTest &
+    junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on \
+        --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
+        --select-class dev.strata.tests.EncoderDecoderFixtureTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest \
+        --select-class dev.strata.tests.runtime.CrossBackendDecodeTest --select-class dev.strata.tests.runtime.GeneratorTest &
     local c=$!
-    junit /tmp/tests-nm.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.prefillAttention=kv16nm \
+    junit /tmp/tests-kv16.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.prefillAttention=kv16 \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
         --select-class dev.strata.tests.ops.AttentionCrossBiasConformanceTest --select-class dev.strata.tests.DecoderFixtureTest &
     local d=$!
     timeout 200 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cpu --generate-model 1b -p 4 -n 0 -r 1 2>&1 | quiet | tail -n 3
     wait "$a" "$b" "$c" "$d"
-    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-w32.log /tmp/tests-nm.log; do
+    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-append.log /tmp/tests-kv16.log; do
         echo "--- $(basename "$f")"
         grep -E "tests (found|successful|failed|aborted|skipped)|MethodSource|=> |JUnit Jupiter:" "$f" | head -40
     done
@@ -106,9 +108,11 @@ main() {
     for pdl in on off on off; do
         bench "b1-pdl=$pdl" "-Dstrata.cuda.pdl=$pdl" -- -p 0 -n 128 -r 3 -b 1
     done
-    for split in 2 4 8 2 4 8; do
-        bench "b1-gemvSplitBlocksPerSm=$split" "-Dstrata.cuda.gemvSplitBlocksPerSm=$split" -- -p 0 -n 128 -r 3 -b 1
+    for f in on off on off; do
+        bench "b1-fusedKvAppend=$f" "-Dstrata.cuda.fusedKvAppend=$f" -- -p 0 -n 128 -r 3 -b 1
     done
+    bench "b32-fusedKvAppend=on" -Dstrata.cuda.fusedKvAppend=on -- -p 0 -n 64 -r 3 -b 32
+    bench "b32-fusedKvAppend=off" -Dstrata.cuda.fusedKvAppend=off -- -p 0 -n 64 -r 3 -b 32
     bench "b32-pdl=on" -Dstrata.cuda.pdl=on -- -p 0 -n 64 -r 3 -b 32
     bench "b32-pdl=off" -Dstrata.cuda.pdl=off -- -p 0 -n 64 -r 3 -b 32
     for b in 1 32; do
@@ -120,12 +124,12 @@ main() {
     bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95
 
     banner "5. prefill attention A/B"
-    for mode in kv16 staged kv16nm kv16w32 kv16; do
+    for mode in auto kv16 staged auto; do
         fits 40 "roofline $mode" || continue
         timeout 60 "${JAVA[@]}" "-Dstrata.cuda.prefillAttention=$mode" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
             --ops attention --prefill-attention 4x32x32x4096x128 --attention-compute BF16 2>&1 | quiet | sed "s/^/$mode /" | tee -a "$OUT/ab.md"
     done
-    for mode in kv16 kv16nm kv16w32 kv16 kv16nm kv16w32; do
+    for mode in auto kv16 auto kv16; do
         bench "pp512-$mode" "-Dstrata.cuda.prefillAttention=$mode" -- -p 512 -n 0 -r 3 -b 1
     done
 

@@ -39,6 +39,10 @@
 //   Σ_s acc_s[d]·e^(m_s - M) / Σ_s l_s·e^(m_s - M), M = max_s m_s, zeros when M = -inf.
 //   Launch: grid (splits, kvHeads, batch), block 128 or 256 (at most 256), no dynamic shared
 //   memory (33 KiB static).
+//
+// attention_decode_append_f32: the same with kv_append_f32 fused: the step's k/v rows come as
+//   arguments, block (0, kvHead, b) writes that KV head's slice into cache row past[b], and every
+//   block reads key past[b] from the step's rows (never from the cache row being written).
 #include "strata_cuda.cuh"
 
 #include <type_traits>
@@ -346,9 +350,11 @@ __device__ __forceinline__ void combine_if_last(const float* partial, int splits
 }
 
 // VEC floats per load, CPL loads per lane per row (E = VEC·CPL dims per lane), LPK lanes per
-// key row, GT query heads per pass, U keys per lane group in flight.
-template <int VEC, int CPL, int LPK, int GT>
-__device__ __forceinline__ void attention_decode(const float* __restrict__ q, int qStride,
+// key row, GT query heads per pass, U keys per lane group in flight. APPEND: the step's K/V rows
+// (kNew, vNew) are the last key, and this launch appends them to the cache (else both null).
+template <int VEC, int CPL, int LPK, int GT, bool APPEND>
+__device__ __forceinline__ void attention_decode(const float* __restrict__ q, int qStride, const float* __restrict__ kNew,
+                                                 int kStride, const float* __restrict__ vNew, int vStride,
                                                  const float* __restrict__ kCache, const float* __restrict__ vCache,
                                                  int capacity, const int* __restrict__ past,
                                                  const int* __restrict__ slots, const float* __restrict__ mask,
@@ -374,6 +380,10 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
     const float* kb = kCache + base;
     const float* vb = vCache + base;
     const int nch = headDim / VEC;
+    // APPEND: the step's own K/V row is key len - 1, read from the step's rows (the entry appends
+    // it to the cache, where no block of this launch reads that row)
+    const float* kn = APPEND ? kNew + (size_t)b * kStride + (size_t)kvh * headDim : nullptr;
+    const float* vn = APPEND ? vNew + (size_t)b * vStride + (size_t)kvh * headDim : nullptr;
     const float* maskRow = mask != nullptr ? mask + (size_t)b * maskStride : nullptr;
 
     float* smM = smem;                      // [ngroups][GT]
@@ -405,18 +415,21 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
 #pragma unroll
             for (int u = 0; u < U; u++) {
                 const int j = j0 + u;
+                const bool fresh = APPEND && j == len - 1;
+                const float* krow = fresh ? kn : kb + (size_t)j * width;
+                const float* vrow = fresh ? vn : vb + (size_t)j * width;
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
                     const int ch = sub + c * LPK;
                     const bool ok = j < end && ch < nch;
                     if constexpr (VEC == 4) {
-                        const float4 kx = ok ? strata::load4(kb + (size_t)j * width + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
-                        const float4 vx = ok ? strata::load4(vb + (size_t)j * width + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
+                        const float4 kx = ok ? strata::load4(krow + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
+                        const float4 vx = ok ? strata::load4(vrow + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
                         kr[u][c * 4 + 0] = kx.x; kr[u][c * 4 + 1] = kx.y; kr[u][c * 4 + 2] = kx.z; kr[u][c * 4 + 3] = kx.w;
                         vr[u][c * 4 + 0] = vx.x; vr[u][c * 4 + 1] = vx.y; vr[u][c * 4 + 2] = vx.z; vr[u][c * 4 + 3] = vx.w;
                     } else {
-                        kr[u][c] = ok ? __ldg(kb + (size_t)j * width + ch) : 0.f;
-                        vr[u][c] = ok ? __ldg(vb + (size_t)j * width + ch) : 0.f;
+                        kr[u][c] = ok ? __ldg(krow + ch) : 0.f;
+                        vr[u][c] = ok ? __ldg(vrow + ch) : 0.f;
                     }
                 }
             }
@@ -515,15 +528,17 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
     combine_if_last(partial, splits, out, outStride, counters, b, kvh, heads, kvHeads, headDim);
 }
 
-template <int VEC, int CPL, int LPK, int GTMAX>
-__device__ __forceinline__ void attention_decode_gt(int G, const float* q, int qStride, const float* kCache,
-                                                    const float* vCache, int capacity, const int* past,
+template <int VEC, int CPL, int LPK, int GTMAX, bool APPEND>
+__device__ __forceinline__ void attention_decode_gt(int G, const float* q, int qStride, const float* kNew, int kStride,
+                                                    const float* vNew, int vStride, const float* kCache, const float* vCache,
+                                                    int capacity, const int* past,
                                                     const int* slots, const float* mask, int maskStride, int maskCols,
                                                     const float* bias, int biasStride, int biasKeyCols, float* partial,
                                                     int splits, int heads, int kvHeads, int headDim, float scale,
                                                     float* smem, float* out, int outStride, int* counters) {
 #define STRATA_DECODE_GT(GT) \
-    attention_decode<VEC, CPL, LPK, GT>(q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, maskCols, \
+    attention_decode<VEC, CPL, LPK, GT, APPEND>(q, qStride, kNew, kStride, vNew, vStride, kCache, vCache, capacity, past, slots, \
+                                        mask, maskStride, maskCols,                                                   \
                                         bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem, \
                                         out, outStride, counters)
     if (G == 1) STRATA_DECODE_GT(1);
@@ -570,6 +585,28 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
 #undef STRATA_PREFILL
 }
 
+template <bool APPEND>
+__device__ __forceinline__ void attention_decode_entry(
+    const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
+    const float* vCache, int capacity, const int* past, const int* slots, const float* mask, int maskStride, int maskCols,
+    const float* bias, int biasStride, int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim,
+    float scale, float* out, int outStride, int* counters, float* smem) {
+    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
+    const int G = heads / kvHeads;
+    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache) &&
+                     (!APPEND || (kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v)));
+#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
+    attention_decode_gt<VEC, CPL, LPK, GTMAX, APPEND>(G, q, qStride, k, kStride, v, vStride, kCache, vCache,         \
+                                                      capacity, past, slots, mask, maskStride, maskCols, bias,       \
+                                                      biasStride, biasKeyCols, partial, splits, heads, kvHeads,      \
+                                                      headDim, scale, smem, out, outStride, counters)
+    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
+    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
+    else if (vec) STRATA_DECODE(4, 2, 32, 4);
+    else STRATA_DECODE(1, 8, 32, 4);
+#undef STRATA_DECODE
+}
+
 extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_f32(
     const float* q, int qStride, const float* kCache, const float* vCache, int capacity, const int* past,
     const int* slots, const float* mask, int maskStride, int maskCols, const float* bias, int biasStride,
@@ -577,18 +614,28 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
     int* counters) {
     strata::pdl_entry();
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
-    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
-    const int G = heads / kvHeads;
-    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache);
-#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
-    attention_decode_gt<VEC, CPL, LPK, GTMAX>(G, q, qStride, kCache, vCache, capacity, past, slots, mask, maskStride, \
-                                              maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, \
-                                              headDim, scale, smem, out, outStride, counters)
-    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
-    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
-    else if (vec) STRATA_DECODE(4, 2, 32, 4);
-    else STRATA_DECODE(1, 8, 32, 4);
-#undef STRATA_DECODE
+    attention_decode_entry<false>(q, qStride, nullptr, 0, nullptr, 0, kCache, vCache, capacity, past, slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, partial,
+                                  splits, heads, kvHeads, headDim, scale, out, outStride, counters, smem);
+}
+
+extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_append_f32(
+    const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, float* kCache, float* vCache,
+    int capacity, const int* past, const int* slots, const float* mask, int maskStride, int maskCols, const float* bias,
+    int biasStride, int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim, float scale, float* out,
+    int outStride, int* counters) {
+    strata::pdl_entry();
+    __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
+    if (blockIdx.x == 0) {  // split 0 of each (sequence, KV head) appends that head's slice of the step's row
+        const int b = blockIdx.z, kvh = blockIdx.y, width = kvHeads * headDim;
+        const size_t dst = ((size_t)slots[b] * capacity + past[b]) * width + (size_t)kvh * headDim;
+        for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+            kCache[dst + d] = k[(size_t)b * kStride + (size_t)kvh * headDim + d];
+            vCache[dst + d] = v[(size_t)b * vStride + (size_t)kvh * headDim + d];
+        }
+    }
+    attention_decode_entry<true>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, past, slots, mask, maskStride,
+                                 maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, out,
+                                 outStride, counters, smem);
 }
 
 // Host-side formula for the launcher (documented in KERNELS.md):

@@ -108,6 +108,23 @@ final class AttentionCuda {
     /** Bytes of the kv16 scratch: 16-bit K, then V, each [batch][kvHeads][keys][headDim]. */
     static long kv16ScratchBytes(AttentionSpec s, int capacity) { return 2L * 2 * s.batch() * s.kvHeads() * kv16Keys(s, capacity) * s.headDim(); }
 
+    /**
+     * Whether a decode step's KV append runs inside the decode attention kernel
+     * (attention_decode_append_f32: split 0 of each sequence and KV head writes the step's row, and
+     * every block reads that key from the step's k/v instead of the cache), one launch less per
+     * layer; system property strata.cuda.fusedKvAppend, off (the default until it has run on a GPU)
+     * or on.
+     */
+    static final boolean FUSED_KV_APPEND = fusedKvAppend(System.getProperty("strata.cuda.fusedKvAppend", "off"));
+
+    static boolean fusedKvAppend(String value) {
+        return switch (value.trim()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("strata.cuda.fusedKvAppend: '" + value + "'; expected on or off");
+        };
+    }
+
     /** Keys per decode split at least; at most MAX_SPLITS splits. */
     static final int KEYS_PER_SPLIT = 256;
     static final int MAX_SPLITS = 64;
@@ -121,9 +138,11 @@ final class AttentionCuda {
         return Math.min(MAX_SPLITS, Math.min(byLength, Math.max(1, wanted)));
     }
 
-    static List<Launch> plan(Attention a, PlanContext c, DevTensor out) { return plan(a, c, out, PREFILL_MODE); }
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out) { return plan(a, c, out, PREFILL_MODE, FUSED_KV_APPEND); }
 
-    static List<Launch> plan(Attention a, PlanContext c, DevTensor out, PrefillMode mode) {
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out, PrefillMode mode) { return plan(a, c, out, mode, FUSED_KV_APPEND); }
+
+    static List<Launch> plan(Attention a, PlanContext c, DevTensor out, PrefillMode mode, boolean fusedAppend) {
         AttentionSpec s = a.spec();
         DevTensor q = c.tensor(a.q()), k = c.tensor(a.k()), v = c.tensor(a.v());
         DevTensor past = c.tensor(a.past()), slots = c.tensor(a.slots());
@@ -136,22 +155,28 @@ final class AttentionCuda {
         List<Launch> plan = new ArrayList<>();
         Launch.Ptr kc = new Launch.Ptr(0), vc = new Launch.Ptr(0);
         int capacity = 0;
+        boolean decode = s.cached() && s.seqLen() == 1;
         if (s.cached()) {
             capacity = c.kvSpec().capacity();
             kc = new Launch.Ptr(c.kvKeys(s.cacheLayer()));
             vc = new Launch.Ptr(c.kvValues(s.cacheLayer()));
             int width = s.kvHeads() * s.headDim();
-            plan.add(Launch.Kernel.of("attention", "kv_append_f32", s.batch() * s.seqLen(), ElementwiseCuda.BLOCK,
-                    k.ptr(), k.stride(), v.ptr(), v.stride(), past.ptr(), slots.ptr(), kc, vc, capacity, width, s.seqLen()));
+            if (!(decode && fusedAppend)) {
+                plan.add(Launch.Kernel.of("attention", "kv_append_f32", s.batch() * s.seqLen(), ElementwiseCuda.BLOCK,
+                        k.ptr(), k.stride(), v.ptr(), v.stride(), past.ptr(), slots.ptr(), kc, vc, capacity, width, s.seqLen()));
+            }
         }
-        if (s.cached() && s.seqLen() == 1) {
+        if (decode) {
             int splits = splits(capacity, s.batch(), s.kvHeads());
             long partial = c.scratch("attention_partial", (long) s.batch() * s.heads() * splits * (s.headDim() + 2) * Float.BYTES);
             long counters = c.zeroedScratch("attention_split_counters", (long) s.batch() * s.kvHeads() * Integer.BYTES);
-            plan.add(new Launch.Kernel("attention", "attention_decode_f32", splits, s.kvHeads(), s.batch(), DECODE_THREADS, 0,
-                    List.of(q.ptr(), q.stride(), kc, vc, capacity, past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols,
-                            biasPtr, biasStride, biasKeyCols, new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale(),
-                            out.ptr(), out.stride(), new Launch.Ptr(counters))));
+            List<Object> head = fusedAppend ? List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride()) : List.of(q.ptr(), q.stride());
+            List<Object> args = new ArrayList<>(head);
+            args.addAll(List.of(kc, vc, capacity, past.ptr(), slots.ptr(), maskPtr, maskStride, maskCols,
+                    biasPtr, biasStride, biasKeyCols, new Launch.Ptr(partial), splits, s.heads(), s.kvHeads(), s.headDim(), s.scale(),
+                    out.ptr(), out.stride(), new Launch.Ptr(counters)));
+            plan.add(new Launch.Kernel("attention", fusedAppend ? "attention_decode_append_f32" : "attention_decode_f32", splits, s.kvHeads(), s.batch(),
+                    DECODE_THREADS, 0, List.copyOf(args)));
             return plan;
         }
         List<Object> args = List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride(), kc, vc, capacity, s.cached() ? 1 : 0,

@@ -492,6 +492,44 @@ class CudaLaunchPlanTest {
         assertEquals(null, AttentionCuda.mmaKernel(d128, 232448, AttentionCuda.PrefillMode.F32, 0, false));
     }
 
+    /**
+     * strata.cuda.fusedKvAppend=on: a decode step launches attention_decode_append_f32 alone, with
+     * the step's k and v after q and otherwise the unfused kernel's arguments (matching the PTX);
+     * prefill keeps kv_append_f32, since its keys come from the cache rows it wrote.
+     */
+    @Test
+    void fusedKvAppendDropsTheAppendLaunchOfADecodeStep() throws Exception {
+        assertEquals(false, AttentionCuda.FUSED_KV_APPEND, "default off until run on a GPU");
+        assertEquals(true, AttentionCuda.fusedKvAppend(" on "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.fusedKvAppend("yes"));
+        assertTrue(e.getMessage().contains("expected on or off"), e.getMessage());
+        try (LoadedModel m = LoadedModel.open(fixture("llama-gqa"))) {
+            for (int seq : new int[] {1, 5}) {
+                Graph g = m.definition().build(m, 2, seq, ForwardOptions.GENERATE);
+                FakeContext ctx = new FakeContext(g, true, new KvSpec(3, 2, 64, 2, 8));
+                for (Node n : g.nodes()) {
+                    if (!(n.op() instanceof Attention a)) continue;
+                    List<Launch.Kernel> fused = AttentionCuda.plan(a, ctx, ctx.tensor(n.out()), AttentionCuda.PrefillMode.AUTO, true).stream()
+                            .map(l -> (Launch.Kernel) l).toList();
+                    List<Launch.Kernel> plain = AttentionCuda.plan(a, ctx, ctx.tensor(n.out()), AttentionCuda.PrefillMode.AUTO, false).stream()
+                            .map(l -> (Launch.Kernel) l).toList();
+                    if (seq > 1) {
+                        assertEquals(plain.stream().map(Launch.Kernel::function).toList(), fused.stream().map(Launch.Kernel::function).toList());
+                        continue;
+                    }
+                    assertEquals(List.of("attention_decode_append_f32"), fused.stream().map(Launch.Kernel::function).toList());
+                    Launch.Kernel f = fused.getFirst(), p = plain.get(1), append = plain.getFirst();
+                    assertEquals(p.args().subList(0, 2), f.args().subList(0, 2), "q");
+                    assertEquals(List.of(append.args().get(0), append.args().get(1), append.args().get(2), append.args().get(3)), f.args().subList(2, 6),
+                            "the step's k and v, as kv_append_f32 took them");
+                    assertEquals(p.args().subList(2, p.args().size()), f.args().subList(6, f.args().size()));
+                    assertEquals(List.of(p.gridX(), p.gridY(), p.gridZ(), p.block()), List.of(f.gridX(), f.gridY(), f.gridZ(), f.block()));
+                    if (signatures != null) checkKernel(f);
+                }
+            }
+        }
+    }
+
     @Test
     void smallGemvsSplitTheirRowsAcrossWarps() {
         assertEquals(0, MatMulCuda.splitColumns(14336, 132), "1792 blocks fill 132 SMs");
@@ -516,9 +554,10 @@ class CudaLaunchPlanTest {
             for (Node n : g.nodes()) {
                 if (!(n.op() instanceof Attention a)) continue;
                 List<Launch> plan = CudaLaunchPlans.plan(a, ctx, ctx.tensor(n.out()));
-                assertEquals(List.of("kv_append_f32", "attention_decode_f32"), plan.stream().map(l -> ((Launch.Kernel) l).function()).toList(),
-                        "the decode kernel merges its splits itself");
-                Launch.Kernel decode = (Launch.Kernel) plan.get(1);
+                assertEquals(AttentionCuda.FUSED_KV_APPEND ? List.of("attention_decode_append_f32") : List.of("kv_append_f32", "attention_decode_f32"),
+                        plan.stream().map(l -> ((Launch.Kernel) l).function()).toList(), "the decode kernel merges its splits itself");
+                plan = List.of(plan.getLast());
+                Launch.Kernel decode = (Launch.Kernel) plan.getFirst();
                 assertEquals(AttentionCuda.splits(4096, 1, 2), decode.gridX());
                 assertTrue(decode.gridX() > 1, "a long cache at batch 1 must be split across blocks");
                 assertEquals(AttentionCuda.DECODE_THREADS, decode.block());
