@@ -6,12 +6,14 @@
 #   1. JUnit, four at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false); the
-#      attention tests, fixtures and generation tests under strata.cuda.fusedKvAppend=on; the
+#      attention, sample, fixture and generation tests under strata.cuda.fusedKvAppend=on and
+#      strata.cuda.sampleCompact=on; the
 #      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16; and, on the
 #      CPU, `strata bench --backend cpu` once to write the 1B-shaped model to $STRATA_HOME.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
-#   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32); decode tg128 at batch 1
+#   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32) with
+#      strata.cuda.sampleCompact on and off, and tg64+sample with it on; decode tg128 at batch 1
 #      alternating pdl on/off, then strata.cuda.fusedKvAppend on/off (and at batch 32); pdl at
 #      batch 32; tg64 (a synchronous step each) against Generator's pipelined loop (--sample:
 #      0.8,40,0.95, and 0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1,
@@ -72,8 +74,9 @@ main() {
         --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.RopeConformanceTest \
         --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
-    junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on \
+    junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.sampleCompact=on \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
+        --select-class dev.strata.tests.ops.SampleConformanceTest \
         --select-class dev.strata.tests.EncoderDecoderFixtureTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest \
         --select-class dev.strata.tests.runtime.CrossBackendDecodeTest --select-class dev.strata.tests.runtime.GeneratorTest &
     local c=$!
@@ -103,8 +106,10 @@ main() {
 
     banner "4. sampling and decode A/B"
     : > "$OUT/ab.md"
-    fits 40 "sample roofline" && timeout 60 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda --ops sample 2>&1 |
-        quiet | tee -a "$OUT/ab.md"
+    for c in on off; do
+        fits 40 "sample roofline" && timeout 60 "${JAVA[@]}" "-Dstrata.cuda.sampleCompact=$c" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline \
+            --backend cuda --ops sample 2>&1 | quiet | sed "s/^/sampleCompact=$c /" | tee -a "$OUT/ab.md"
+    done
     for pdl in on off on off; do
         bench "b1-pdl=$pdl" "-Dstrata.cuda.pdl=$pdl" -- -p 0 -n 128 -r 3 -b 1
     done
@@ -119,6 +124,9 @@ main() {
         bench "b$b-greedy" -- -p 0 -n 64 -r 3 -b "$b"
         bench "b$b-sample" -- -p 0 -n 64 -r 3 -b "$b" --sample 0.8,40,0.95
         bench "b$b-greedy-pipelined" -- -p 0 -n 64 -r 3 -b "$b" --sample 0,0,1
+    done
+    for b in 1 32; do
+        bench "b$b-sample-compact" -Dstrata.cuda.sampleCompact=on -- -p 0 -n 64 -r 3 -b "$b" --sample 0.8,40,0.95
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile
     bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95

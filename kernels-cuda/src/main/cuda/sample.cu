@@ -17,7 +17,9 @@
 //   draw:   argmax over kept tokens (key >= both cuts, w >= min-p) of (l - m) / T - log(-log u),
 //           u hashed from (seed, step, token) by splitmix64's finaliser.
 // The row (vocab · 4 bytes) is re-read from L2 by each pass, LOADS reads in flight per thread; a
-// batch-1 draw is one block.
+// batch-1 draw is one block. With compactAllowed and a top-k floor, one pass copies the keys at or
+// above the floor into shared memory (up to CAND_CAP), and the top-k, top-p and draw passes read
+// those instead of the row: two reads of the row instead of up to ten.
 // Launch: grid = rows, block 1024 (any multiple of 32 up to 1024).
 #include "strata_cuda.cuh"
 
@@ -144,8 +146,11 @@ __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, i
 
 }  // namespace
 
+// Candidates (keys at or above the top-k floor) kept in shared memory for the passes after it.
+constexpr int CAND_CAP = 2048;
+
 extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
-                                      int cols) {
+                                      int cols, int compactAllowed) {
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
@@ -154,6 +159,9 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     __shared__ float threadMax[1024];           // pass 1's per-thread maxima (-inf for a thread with none)
     __shared__ unsigned pickBin;
     __shared__ unsigned long long pickNeed;
+    __shared__ float candL[CAND_CAP];  // the row's keys at or above the top-k floor: logits
+    __shared__ int candC[CAND_CAP];    // and their tokens, in no particular order
+    __shared__ int nCand;
     const float* xr = x + (size_t)blockIdx.x * xStride;
     const int* p = params + (size_t)blockIdx.x * pStride;
 
@@ -180,11 +188,38 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     const unsigned floorK = topK > 1 && topK < cols && topK <= (int)blockDim.x
         ? radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, [](float, unsigned) { return 1ull; }, kth)
         : 0u;
+    // With a floor, one pass copies the row's keys at or above it (every token a later pass counts
+    // or draws) into candL / candC, one shared atomic per warp with any; where they fit, the later
+    // passes read those instead of the row (the same cuts and draw: counts and fixed-point masses
+    // do not depend on the order of addition, nor the draw's argmax on the order of its candidates).
+    bool compact = false;
+    if (compactAllowed && topK > 1 && topK < cols && topK <= (int)blockDim.x) {
+        if (threadIdx.x == 0) nCand = 0;
+        __syncthreads();
+        const int lane = threadIdx.x & 31;
+        for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
+            const bool hit = c < cols && sample_key(l) >= floorK;
+            const unsigned hits = __ballot_sync(strata::FULL_MASK, hit);
+            if (hits == 0u) return;
+            const int leader = __ffs(hits) - 1;
+            int at = 0;
+            if (lane == leader) at = atomicAdd(&nCand, __popc(hits));
+            at = __shfl_sync(strata::FULL_MASK, at, leader) + __popc(hits & ((1u << lane) - 1u));
+            if (hit && at < CAND_CAP) {
+                candL[at] = l;
+                candC[at] = c;
+            }
+        });
+        __syncthreads();
+        compact = nCand <= CAND_CAP;
+    }
+    const float* rowL = compact ? candL : xr;
+    const int rowN = compact ? nCand : cols;
     const unsigned thrK = topK > 1 && topK < cols
-        ? radix_select(xr, cols, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth)
+        ? radix_select(rowL, rowN, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth)
         : 0u;
     const unsigned thrP = topP < TOP_P_ONE
-        ? radix_select(xr, cols, hist, &pickBin, &pickNeed,
+        ? radix_select(rowL, rowN, hist, &pickBin, &pickNeed,
                        [=](float l, unsigned k) {
                            return k >= thrK && k != 0u ? (unsigned long long)(expf((l - m) / t) * 0x1p40f) : 0ull;
                        },
@@ -198,13 +233,18 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
     bv = -INFINITY;
     bi = strata::NO_INDEX;
-    for_row<false>(xr, cols, [&](float l, int c) {
+    const auto draw = [&](float l, int c) {
         if (sample_key(l) < thr) return;
         const float d = (l - m) / t;
         if (minP > 0.f && !(expf(d) >= minP)) return;
         const float s = d + gumbel(base, c);
         if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
-    });
+    };
+    if (compact) {
+        for (int i = threadIdx.x; i < rowN; i += blockDim.x) draw(candL[i], candC[i]);
+    } else {
+        for_row<false>(xr, cols, draw);
+    }
     const int pick = strata::block_argmax(bv, bi, sv, si);
     if (threadIdx.x == 0) out[blockIdx.x] = pick == strata::NO_INDEX ? best : pick;
 }

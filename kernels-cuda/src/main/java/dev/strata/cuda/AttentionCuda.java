@@ -115,15 +115,9 @@ final class AttentionCuda {
      * layer; system property strata.cuda.fusedKvAppend, off (the default until it has run on a GPU)
      * or on.
      */
-    static final boolean FUSED_KV_APPEND = fusedKvAppend(System.getProperty("strata.cuda.fusedKvAppend", "off"));
+    static final boolean FUSED_KV_APPEND = OnOff.property("strata.cuda.fusedKvAppend", "off");
 
-    static boolean fusedKvAppend(String value) {
-        return switch (value.trim()) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException("strata.cuda.fusedKvAppend: '" + value + "'; expected on or off");
-        };
-    }
+    static boolean fusedKvAppend(String value) { return OnOff.parse("strata.cuda.fusedKvAppend", value); }
 
     /** Keys per decode split at least; at most MAX_SPLITS splits. */
     static final int KEYS_PER_SPLIT = 256;

@@ -104,15 +104,9 @@ public final class CudaDevice implements ComputeDevice {
      * strata.cuda.pdl: on, the default, or off). On the H100 (2026-11-27) it lifted batch-1 decode
      * of the 1B shape from 638 and 634 to 690 and 670 tok/s, batch 32 unchanged.
      */
-    static final boolean PDL = pdl(System.getProperty("strata.cuda.pdl", "on"));
+    static final boolean PDL = OnOff.property("strata.cuda.pdl", "on");
 
-    static boolean pdl(String value) {
-        return switch (value.trim()) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new IllegalArgumentException("strata.cuda.pdl: '" + value + "'; expected on or off");
-        };
-    }
+    static boolean pdl(String value) { return OnOff.parse("strata.cuda.pdl", value); }
 
     private static CudaLaunchEx bindLaunchEx() {
         try {

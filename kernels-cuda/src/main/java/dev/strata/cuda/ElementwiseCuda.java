@@ -104,9 +104,20 @@ final class ElementwiseCuda {
         return List.of(Launch.Kernel.of("argmax", "argmax_f32", x.rows(), 1024, x.ptr(), x.stride(), out.ptr(), x.cols()));
     }
 
+    /**
+     * Whether sample_f32 may keep a top-k row's keys at or above its floor in shared memory and run
+     * the later passes over those (two reads of the row instead of up to ten); system property
+     * strata.cuda.sampleCompact, off (the default until it has run on a GPU; sample.cl does the same
+     * on OpenCL, where SampleConformanceTest passes on PoCL) or on.
+     */
+    static final boolean SAMPLE_COMPACT = OnOff.property("strata.cuda.sampleCompact", "off");
+
     /** One 1024-thread block per logits row (sample.cu). */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) {
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT); }
+
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, boolean compact) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
-        return List.of(Launch.Kernel.of("sample", "sample_f32", x.rows(), 1024, x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols()));
+        return List.of(Launch.Kernel.of("sample", "sample_f32", x.rows(), 1024, x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(),
+                compact ? 1 : 0));
     }
 }

@@ -283,6 +283,15 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
+            assertEquals(ElementwiseCuda.SAMPLE_COMPACT ? 1 : 0, last.args().getLast(), "strata.cuda.sampleCompact, off by default");
+            assertEquals(false, ElementwiseCuda.SAMPLE_COMPACT);
+            for (Node n : g.nodes()) {
+                if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
+                    Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), true).getFirst();
+                    assertEquals(1, on.args().getLast());
+                    checkKernel(on);
+                }
+            }
             checkAll(launches, true);
         }
     }

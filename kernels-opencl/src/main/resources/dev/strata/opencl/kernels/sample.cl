@@ -8,7 +8,8 @@
 //           work-group size, only keys at or above a floor are counted: the k-th largest of the
 //           work-items' own maxima from pass 1 (k of them are distinct tokens at or above it, so
 //           the k-th largest logit is too), found first by the same passes over those maxima.
-//           Few keys reach the floor, so the row passes make few local atomics;
+//           Few keys reach the floor: one pass copies them (logit and token) into local memory,
+//           and where they fit (SAMPLE_CAP) every later pass reads those instead of the row;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integers
 //           (atom_add on local ulong: sums independent of the order of addition) over keys at or
 //           above the top-k cut → the largest key whose mass above reaches topP · Z;
@@ -22,6 +23,10 @@
 #define SAMPLE_RADIX 256
 #define SAMPLE_TOP_P_ONE (1 << 24)
 #define SAMPLE_GOLDEN 0x9E3779B97F4A7C15UL
+#define SAMPLE_CAP 1024  // candidates kept in local memory past the top-k floor
+
+// Element i of the row the passes after the floor read: the compacted candidates, or the row.
+#define SAMPLE_ROW(i) (compact ? candL[i] : xr[i])
 
 // Order-preserving unsigned key: larger float, larger key; NaN is 0 (below -inf).
 static uint sample_key(float v) {
@@ -74,6 +79,9 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
     __local float itemMax[SAMPLE_WG];  // pass 1's per-work-item maxima (-inf for one with none)
     __local uint pickU[2];
     __local ulong pickL;
+    __local float candL[SAMPLE_CAP];   // the keys at or above the top-k floor: logits
+    __local int candC[SAMPLE_CAP];     // and their tokens, in no particular order
+    __local int nCand;
     const int r = get_group_id(0);
     const int lid = get_local_id(0), ls = get_local_size(0);
     __global const float* xr = x + xOff + (long) r * xStride;
@@ -97,18 +105,39 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
     }
 
     // top-k: select 0 finds the floor over itemMax (only where k <= ls), select 1 the k-th
-    // largest key of the row among the keys at or above the floor.
+    // largest key of the row among the keys at or above the floor. With a floor, one pass first
+    // copies the row's keys at or above it (every token any later pass counts or draws) into
+    // candL / candC; where they fit (compact), the later passes read those instead of the row.
     uint thrK = 0u, floorK = 0u;
+    bool compact = false;
+    int rowN = cols;
     if (topK > 1 && topK < cols) {
         for (int select = topK <= ls ? 0 : 1; select < 2; select++) {
-            const int n = select == 0 ? ls : cols;
+            if (select == 1 && topK <= ls) {
+                if (lid == 0) nCand = 0;
+                barrier(CLK_LOCAL_MEM_FENCE);
+                for (int c = lid; c < cols; c += ls) {
+                    const float l = xr[c];
+                    if (sample_key(l) >= floorK) {
+                        const int i = atomic_inc(&nCand);
+                        if (i < SAMPLE_CAP) {
+                            candL[i] = l;
+                            candC[i] = c;
+                        }
+                    }
+                }
+                barrier(CLK_LOCAL_MEM_FENCE);
+                compact = nCand <= SAMPLE_CAP;
+                rowN = compact ? nCand : cols;
+            }
+            const int n = select == 0 ? ls : rowN;
             uint prefix = 0u, need = (uint) topK;
             for (int shift = 24; shift >= 0; shift -= 8) {
                 const uint high = sample_high(shift);
                 for (int b = lid; b < SAMPLE_RADIX; b += ls) count[b] = 0u;
                 barrier(CLK_LOCAL_MEM_FENCE);
                 for (int c = lid; c < n; c += ls) {
-                    const uint k = sample_key(select == 0 ? itemMax[c] : xr[c]);
+                    const uint k = sample_key(select == 0 ? itemMax[c] : SAMPLE_ROW(c));
                     if ((k & high) == prefix && k >= floorK) atomic_inc(&count[(k >> shift) & 0xFFu]);
                 }
                 barrier(CLK_LOCAL_MEM_FENCE);
@@ -135,8 +164,8 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
             const uint high = sample_high(shift);
             for (int b = lid; b < SAMPLE_RADIX; b += ls) mass[b] = 0;
             barrier(CLK_LOCAL_MEM_FENCE);
-            for (int c = lid; c < cols; c += ls) {
-                const float l = xr[c];
+            for (int c = lid; c < rowN; c += ls) {
+                const float l = SAMPLE_ROW(c);
                 const uint k = sample_key(l);
                 if ((k & high) == prefix && k >= thrK && k != 0u) { // key 0: NaN, no mass
                     const ulong wf = convert_ulong_rtz(exp((l - m) / t) * 0x1p40f);
@@ -167,8 +196,9 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
     const ulong base = sample_mix(((ulong) (uint) p[4] | ((ulong) (uint) p[5] << 32)) ^ sample_mix((ulong) (uint) p[6] + SAMPLE_GOLDEN));
     bv = -INFINITY;
     bi = INT_MAX;
-    for (int c = lid; c < cols; c += ls) {
-        const float l = xr[c];
+    for (int i = lid; i < rowN; i += ls) {
+        const int c = compact ? candC[i] : i;
+        const float l = SAMPLE_ROW(i);
         if (sample_key(l) < thr) continue;
         const float d = (l - m) / t;
         if (minP > 0.0f && !(exp(d) >= minP)) continue;

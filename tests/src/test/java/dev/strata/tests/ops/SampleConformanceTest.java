@@ -5,7 +5,8 @@
 // top-p mass and min-p (float exp and sums on the devices), and its score must be the largest
 // among the tokens the cuts surely keep, within 1e-4: a wrong cut, noise or temperature fails.
 // Rows cover ties at the cuts, -inf and NaN logits, all-equal rows, top-k >= vocab, tiny top-p,
-// and two vocabulary sizes. A second test draws 4,096 times in one launch (one row per step)
+// and two vocabulary sizes; top-k rows whose candidates past the kernels' top-k floor fit or
+// overflow their buffers (ties at the top). A second test draws 4,096 times in one launch (one row per step)
 // and checks the frequencies against the tempered, cut softmax by a chi-square bound.
 package dev.strata.tests.ops;
 
@@ -72,6 +73,35 @@ class SampleConformanceTest {
         for (int r = 0; r < rows; r++) {
             float[] row = Arrays.copyOfRange(x, r * vocab, (r + 1) * vocab);
             checkDraw(device + " row " + r + " " + Arrays.toString(KINDS[r % KINDS.length]), row,
+                    Arrays.copyOfRange(params, r * Sample.PARAMS, (r + 1) * Sample.PARAMS), drawn[r]);
+        }
+    }
+
+    /**
+     * Top-k rows whose keys at or above the kernels' top-k floor fit their candidate buffers, fill
+     * them, or overflow them (the kernels then read the row again): ties at the top (1, 600, 900,
+     * 1,500 and every token), and top-k up to the work-group size, with top-p and min-p after.
+     */
+    @ParameterizedTest(name = "{0} sample, top-k candidates, vocab {1}")
+    @MethodSource("cases")
+    void topKCandidatesThatFitOrOverflowDrawTheSame(DeviceCase device, int vocab) {
+        int[] tied = {1, 600, 900, 1500, vocab};
+        float[][] kinds = {{1f, 40, 1f, 0f}, {0.8f, 40, 0.9f, 0f}, {1f, 256, 0.95f, 0.01f}, {1.2f, 128, 1f, 0f}};
+        int rows = tied.length * kinds.length;
+        SplittableRandom rnd = new SplittableRandom(7 + vocab);
+        float[] x = new float[rows * vocab];
+        int[] params = new int[rows * Sample.PARAMS];
+        for (int r = 0; r < rows; r++) {
+            int o = r * vocab, ties = Math.min(tied[r / kinds.length], vocab);
+            for (int c = 0; c < vocab; c++) x[o + c] = (float) (rnd.nextGaussian() * 2);
+            for (int i = 0; i < ties; i++) x[o + (int) ((long) i * vocab / ties)] = 9.5f;  // spread over every stripe
+            float[] k = kinds[r % kinds.length];
+            new SamplingParams(k[0], (int) k[1], k[2], k[3], 31L * r + 5, 1, List.of(), true).pack(r, params, r * Sample.PARAMS);
+        }
+        int[] drawn = run(device, rows, vocab, x, params);
+        for (int r = 0; r < rows; r++) {
+            float[] row = Arrays.copyOfRange(x, r * vocab, (r + 1) * vocab);
+            checkDraw(device + " row " + r + " ties " + tied[r / kinds.length] + " " + Arrays.toString(kinds[r % kinds.length]), row,
                     Arrays.copyOfRange(params, r * Sample.PARAMS, (r + 1) * Sample.PARAMS), drawn[r]);
         }
     }
