@@ -415,21 +415,22 @@ __device__ __forceinline__ void attention_decode(const float* __restrict__ q, in
 #pragma unroll
             for (int u = 0; u < U; u++) {
                 const int j = j0 + u;
+                // APPEND: key len - 1 from the step's rows (rebased so that `+ j * width` lands on them)
                 const bool fresh = APPEND && j == len - 1;
-                const float* krow = fresh ? kn : kb + (size_t)j * width;
-                const float* vrow = fresh ? vn : vb + (size_t)j * width;
+                const float* kbj = APPEND && fresh ? kn - (size_t)j * width : kb;
+                const float* vbj = APPEND && fresh ? vn - (size_t)j * width : vb;
 #pragma unroll
                 for (int c = 0; c < CPL; c++) {
                     const int ch = sub + c * LPK;
                     const bool ok = j < end && ch < nch;
                     if constexpr (VEC == 4) {
-                        const float4 kx = ok ? strata::load4(krow + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
-                        const float4 vx = ok ? strata::load4(vrow + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
+                        const float4 kx = ok ? strata::load4(kbj + (size_t)j * width + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
+                        const float4 vx = ok ? strata::load4(vbj + (size_t)j * width + ch * 4) : make_float4(0.f, 0.f, 0.f, 0.f);
                         kr[u][c * 4 + 0] = kx.x; kr[u][c * 4 + 1] = kx.y; kr[u][c * 4 + 2] = kx.z; kr[u][c * 4 + 3] = kx.w;
                         vr[u][c * 4 + 0] = vx.x; vr[u][c * 4 + 1] = vx.y; vr[u][c * 4 + 2] = vx.z; vr[u][c * 4 + 3] = vx.w;
                     } else {
-                        kr[u][c] = ok ? __ldg(krow + ch) : 0.f;
-                        vr[u][c] = ok ? __ldg(vrow + ch) : 0.f;
+                        kr[u][c] = ok ? __ldg(kbj + (size_t)j * width + ch) : 0.f;
+                        vr[u][c] = ok ? __ldg(vbj + (size_t)j * width + ch) : 0.f;
                     }
                 }
             }
@@ -585,28 +586,6 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
 #undef STRATA_PREFILL
 }
 
-template <bool APPEND>
-__device__ __forceinline__ void attention_decode_entry(
-    const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
-    const float* vCache, int capacity, const int* past, const int* slots, const float* mask, int maskStride, int maskCols,
-    const float* bias, int biasStride, int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim,
-    float scale, float* out, int outStride, int* counters, float* smem) {
-    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
-    const int G = heads / kvHeads;
-    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache) &&
-                     (!APPEND || (kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v)));
-#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
-    attention_decode_gt<VEC, CPL, LPK, GTMAX, APPEND>(G, q, qStride, k, kStride, v, vStride, kCache, vCache,         \
-                                                      capacity, past, slots, mask, maskStride, maskCols, bias,       \
-                                                      biasStride, biasKeyCols, partial, splits, heads, kvHeads,      \
-                                                      headDim, scale, smem, out, outStride, counters)
-    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
-    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
-    else if (vec) STRATA_DECODE(4, 2, 32, 4);
-    else STRATA_DECODE(1, 8, 32, 4);
-#undef STRATA_DECODE
-}
-
 extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_f32(
     const float* q, int qStride, const float* kCache, const float* vCache, int capacity, const int* past,
     const int* slots, const float* mask, int maskStride, int maskCols, const float* bias, int biasStride,
@@ -614,8 +593,19 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
     int* counters) {
     strata::pdl_entry();
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
-    attention_decode_entry<false>(q, qStride, nullptr, 0, nullptr, 0, kCache, vCache, capacity, past, slots, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, partial,
-                                  splits, heads, kvHeads, headDim, scale, out, outStride, counters, smem);
+    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
+    const int G = heads / kvHeads;
+    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache);
+#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
+    attention_decode_gt<VEC, CPL, LPK, GTMAX, false>(G, q, qStride, nullptr, 0, nullptr, 0, kCache, vCache, capacity, \
+                                                     past, slots, mask, maskStride, maskCols, bias, biasStride,      \
+                                                     biasKeyCols, partial, splits, heads, kvHeads, headDim, scale,   \
+                                                     smem, out, outStride, counters)
+    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
+    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
+    else if (vec) STRATA_DECODE(4, 2, 32, 4);
+    else STRATA_DECODE(1, 8, 32, 4);
+#undef STRATA_DECODE
 }
 
 extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_append_f32(
@@ -633,9 +623,20 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
             vCache[dst + d] = v[(size_t)b * vStride + (size_t)kvh * headDim + d];
         }
     }
-    attention_decode_entry<true>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, past, slots, mask, maskStride,
-                                 maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, out,
-                                 outStride, counters, smem);
+    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
+    const int G = heads / kvHeads;
+    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache) && kStride % 4 == 0 &&
+                     vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v);
+#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
+    attention_decode_gt<VEC, CPL, LPK, GTMAX, true>(G, q, qStride, k, kStride, v, vStride, kCache, vCache, capacity,  \
+                                                    past, slots, mask, maskStride, maskCols, bias, biasStride,       \
+                                                    biasKeyCols, partial, splits, heads, kvHeads, headDim, scale,    \
+                                                    smem, out, outStride, counters)
+    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
+    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
+    else if (vec) STRATA_DECODE(4, 2, 32, 4);
+    else STRATA_DECODE(1, 8, 32, 4);
+#undef STRATA_DECODE
 }
 
 // Host-side formula for the launcher (documented in KERNELS.md):

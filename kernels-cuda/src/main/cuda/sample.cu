@@ -213,21 +213,23 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
         __syncthreads();
         compact = nCand <= CAND_CAP;
     }
-    const float* rowL = compact ? candL : xr;
-    const int rowN = compact ? nCand : cols;
-    const unsigned thrK = topK > 1 && topK < cols
-        ? radix_select(rowL, rowN, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth)
-        : 0u;
-    const unsigned thrP = topP < TOP_P_ONE
-        ? radix_select(rowL, rowN, hist, &pickBin, &pickNeed,
-                       [=](float l, unsigned k) {
-                           return k >= thrK && k != 0u ? (unsigned long long)(expf((l - m) / t) * 0x1p40f) : 0ull;
-                       },
-                       [=](unsigned long long z) {
-                           const unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
-                           return need == 0ull ? 1ull : need;
-                       })
-        : 0u;
+    // Each select is called with the candidates or with the row, so that the row's loads stay
+    // global (non-coherent) loads where the compiler can tell, as before the candidates existed.
+    const auto cutK = [&](const float* src, int n) {
+        return radix_select(src, n, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth);
+    };
+    const unsigned thrK = topK > 1 && topK < cols ? (compact ? cutK(candL, nCand) : cutK(xr, cols)) : 0u;
+    const auto cutP = [&](const float* src, int n) {
+        return radix_select(src, n, hist, &pickBin, &pickNeed,
+                            [=](float l, unsigned k) {
+                                return k >= thrK && k != 0u ? (unsigned long long)(expf((l - m) / t) * 0x1p40f) : 0ull;
+                            },
+                            [=](unsigned long long z) {
+                                const unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
+                                return need == 0ull ? 1ull : need;
+                            });
+    };
+    const unsigned thrP = topP < TOP_P_ONE ? (compact ? cutP(candL, nCand) : cutP(xr, cols)) : 0u;
     const unsigned thr = max(thrK, thrP);
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
@@ -241,7 +243,7 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
         if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
     };
     if (compact) {
-        for (int i = threadIdx.x; i < rowN; i += blockDim.x) draw(candL[i], candC[i]);
+        for (int i = threadIdx.x; i < nCand; i += blockDim.x) draw(candL[i], candC[i]);
     } else {
         for_row<false>(xr, cols, draw);
     }
