@@ -549,6 +549,30 @@ __device__ __forceinline__ void attention_decode_gt(int G, const float* q, int q
 #undef STRATA_DECODE_GT
 }
 
+// The decode kernels' shared body: checks the launch, then runs the variant for the head size and
+// alignment (k / v are the step's rows under APPEND, else null).
+template <bool APPEND>
+__device__ __forceinline__ void attention_decode_dispatch(
+    const float* q, int qStride, const float* k, int kStride, const float* v, int vStride, const float* kCache,
+    const float* vCache, int capacity, const int* past, const int* slots, const float* mask, int maskStride, int maskCols,
+    const float* bias, int biasStride, int biasKeyCols, float* partial, int splits, int heads, int kvHeads, int headDim,
+    float scale, float* smem, float* out, int outStride, int* counters) {
+    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
+    const int G = heads / kvHeads;
+    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache) &&
+                     (!APPEND || (kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v)));
+#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
+    attention_decode_gt<VEC, CPL, LPK, GTMAX, APPEND>(G, q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, \
+                                                      past, slots, mask, maskStride, maskCols, bias, biasStride,     \
+                                                      biasKeyCols, partial, splits, heads, kvHeads, headDim, scale,  \
+                                                      smem, out, outStride, counters)
+    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
+    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
+    else if (vec) STRATA_DECODE(4, 2, 32, 4);
+    else STRATA_DECODE(1, 8, 32, 4);
+#undef STRATA_DECODE
+}
+
 }  // namespace
 
 // ============================================================================ entry points
@@ -593,19 +617,9 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
     int* counters) {
     strata::pdl_entry();
     __shared__ float smem[2 * 16 * 8 + DEC_SMEM_FLOATS];
-    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
-    const int G = heads / kvHeads;
-    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache);
-#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
-    attention_decode_gt<VEC, CPL, LPK, GTMAX, false>(G, q, qStride, nullptr, 0, nullptr, 0, kCache, vCache, capacity, \
-                                                     past, slots, mask, maskStride, maskCols, bias, biasStride,      \
-                                                     biasKeyCols, partial, splits, heads, kvHeads, headDim, scale,   \
-                                                     smem, out, outStride, counters)
-    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
-    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
-    else if (vec) STRATA_DECODE(4, 2, 32, 4);
-    else STRATA_DECODE(1, 8, 32, 4);
-#undef STRATA_DECODE
+    attention_decode_dispatch<false>(q, qStride, nullptr, 0, nullptr, 0, kCache, vCache, capacity, past, slots, mask, maskStride,
+                                     maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem,
+                                     out, outStride, counters);
 }
 
 extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decode_append_f32(
@@ -623,20 +637,9 @@ extern "C" __global__ void __launch_bounds__(DEC_MAX_THREADS, 2) attention_decod
             vCache[dst + d] = v[(size_t)b * vStride + (size_t)kvh * headDim + d];
         }
     }
-    if (headDim > 256 || blockDim.x > DEC_MAX_THREADS || (blockDim.x & 31) != 0) __trap();
-    const int G = heads / kvHeads;
-    const bool vec = headDim % 4 == 0 && strata::aligned16(kCache) && strata::aligned16(vCache) && kStride % 4 == 0 &&
-                     vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v);
-#define STRATA_DECODE(VEC, CPL, LPK, GTMAX)                                                                          \
-    attention_decode_gt<VEC, CPL, LPK, GTMAX, true>(G, q, qStride, k, kStride, v, vStride, kCache, vCache, capacity,  \
-                                                    past, slots, mask, maskStride, maskCols, bias, biasStride,       \
-                                                    biasKeyCols, partial, splits, heads, kvHeads, headDim, scale,    \
-                                                    smem, out, outStride, counters)
-    if (vec && headDim <= 64) STRATA_DECODE(4, 1, 16, 8);
-    else if (vec && headDim <= 128) STRATA_DECODE(4, 1, 32, 8);
-    else if (vec) STRATA_DECODE(4, 2, 32, 4);
-    else STRATA_DECODE(1, 8, 32, 4);
-#undef STRATA_DECODE
+    attention_decode_dispatch<true>(q, qStride, k, kStride, v, vStride, kCache, vCache, capacity, past, slots, mask, maskStride,
+                                    maskCols, bias, biasStride, biasKeyCols, partial, splits, heads, kvHeads, headDim, scale, smem,
+                                    out, outStride, counters);
 }
 
 // Host-side formula for the launcher (documented in KERNELS.md):
