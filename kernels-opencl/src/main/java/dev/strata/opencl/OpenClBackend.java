@@ -11,10 +11,13 @@ import dev.strata.engine.backend.BackendOptions;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.backend.DeviceInfo;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 public final class OpenClBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(OpenClBackend.class.getName());
+    /** The signal-chaining warning is logged once per JVM (ServiceLoader makes a backend per lookup). */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
     private volatile List<ClPlatforms.ClDeviceInfo> devices;
     private volatile String failure;
 
@@ -46,7 +49,7 @@ public final class OpenClBackend implements Backend {
     private static void warnWithoutSignalChaining(List<ClPlatforms.ClDeviceInfo> found) {
         boolean pocl = found.stream().anyMatch(d -> d.platformName().contains("Portable Computing Language"));
         String preload = System.getenv("LD_PRELOAD");
-        if (pocl && (preload == null || !preload.contains("libjsig"))) {
+        if (pocl && (preload == null || !preload.contains("libjsig")) && WARNED.compareAndSet(false, true)) {
             LOG.warning("OpenCL platform PoCL is loaded without signal chaining: its LLVM replaces the JVM's signal handlers, "
                     + "which can crash the JVM later. Start java with LD_PRELOAD=" + System.getProperty("java.home") + "/lib/libjsig.so "
                     + "(./strata, ./run-tests and the bench scripts do)");
