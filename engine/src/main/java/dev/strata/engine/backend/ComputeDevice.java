@@ -85,6 +85,19 @@ public interface ComputeDevice extends AutoCloseable {
 
     void synchronize();
 
+    /**
+     * Waits like synchronize() but never throws: for close paths, which must not free host memory
+     * that a queued write still reads, and must go on to release everything they own even on a
+     * device an earlier error made unusable (whose queued work is abandoned anyway).
+     */
+    default void synchronizeQuietly() {
+        try {
+            synchronize();
+        } catch (RuntimeException abandoned) {
+            // the device failed earlier or now; its queue will not read the host memory any more
+        }
+    }
+
     KvStorage allocateKv(KvSpec spec);
 
     /** A recorded sequence of launches that can be replayed with one submission (a CUDA graph). */

@@ -246,7 +246,9 @@ public final class GraphExecutor implements AutoCloseable {
         }
     }
 
+    /** Waits (quietly) for queued work first: a run's input transfer may still read the host staging. */
     @Override public void close() {
+        device.synchronizeQuietly();
         replays.values().forEach(ComputeDevice.Replay::close);
         replays.clear();
         arena.close();
