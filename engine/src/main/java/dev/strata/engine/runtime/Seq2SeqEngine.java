@@ -6,6 +6,7 @@
 // request, never per decode step, and never copied to the host.
 package dev.strata.engine.runtime;
 
+import dev.strata.engine.backend.BufferView;
 import dev.strata.engine.backend.ComputeDevice;
 import dev.strata.engine.exec.DeviceWeights;
 import dev.strata.engine.exec.GraphExecutor;
@@ -112,15 +113,30 @@ public final class Seq2SeqEngine implements AutoCloseable {
     }
 
     /**
-     * Appends seqLen target tokens to every sequence of the current request and runs the decoder.
-     * tokens: [batch * seqLen], sequence-major. Returns the executor whose outputs hold the results.
+     * Appends seqLen target tokens to every sequence of the current request and runs the decoder,
+     * waiting for it. tokens: [batch * seqLen], sequence-major. Returns the executor whose outputs
+     * hold the results.
      */
     public GraphExecutor step(int[] tokens, int seqLen, ForwardOptions options) {
+        GraphExecutor ex = enqueue(tokens, null, seqLen, options);
+        device.synchronize();
+        return ex;
+    }
+
+    /**
+     * The same without waiting, the tokens taken from the host (tokens) or from device memory
+     * (fedTokens, I32 [batch * seqLen, 1], e.g. the previous step's drawn tokens in a TokenFeed),
+     * exactly one of them: the caller reads the outputs (a read waits) or keeps them on the device
+     * for the next step, whose host work then overlaps this step on the device.
+     */
+    public GraphExecutor enqueue(int[] tokens, BufferView fedTokens, int seqLen, ForwardOptions options) {
         GraphExecutor enc = encoder();
-        if (seqLen <= 0 || tokens.length != batch * seqLen) {
-            throw new IllegalArgumentException(tokens.length + " target tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
+        if ((tokens == null) == (fedTokens == null)) throw new IllegalArgumentException("expected target tokens from the host or from the device, exactly one");
+        int count = tokens != null ? tokens.length : fedTokens.rows();
+        if (seqLen <= 0 || count != batch * seqLen) {
+            throw new IllegalArgumentException(count + " target tokens for " + batch + " sequences of " + seqLen + "; expected " + batch * seqLen);
         }
-        checkVocab(tokens);
+        if (tokens != null) checkVocab(tokens);
         for (int b = 0; b < batch; b++) kv.ensureRoom(b, seqLen);
         int capacity = kv.spec().capacity();
         GraphExecutor ex = decoders.computeIfAbsent(new DecoderBucket(batch, srcLen, seqLen, options),
@@ -134,7 +150,7 @@ public final class Seq2SeqEngine implements AutoCloseable {
                 for (int i = 0; i < seqLen; i++) positions[b * seqLen + i] = past[b] + i;
             }
             Map<String, HostTensor> in = new HashMap<>();
-            in.put("tokens", ints(arena, tokens));
+            if (tokens != null) in.put("tokens", ints(arena, tokens));
             in.put("positions", ints(arena, positions));
             in.put("past", ints(arena, past));
             in.put("slots", ints(arena, slotIds(batch)));
@@ -143,8 +159,7 @@ public final class Seq2SeqEngine implements AutoCloseable {
             if (c.relativeBuckets() > 0) {
                 in.put("position_buckets", ints(arena, RelativePositionBuckets.decoder(past, seqLen, capacity, c.relativeBuckets(), c.relativeMaxDistance())));
             }
-            ex.run(in, kv);
-            device.synchronize();
+            ex.run(in, kv, fedTokens == null ? Map.of() : Map.of("tokens", fedTokens));
         }
         for (int b = 0; b < batch; b++) kv.advance(b, seqLen);
         return ex;

@@ -1,10 +1,12 @@
 // Greedy generation for encoder-decoder models on a Seq2SeqEngine: encode the sources once, then
 // feed the decoder start token and each chosen token through the KV-cached decoder, one step for
 // the whole batch at a time. Optionally stops once every row has produced an EOS token (finished
-// rows are then continued with the pad token, as transformers does).
+// rows are then continued with the pad token, as transformers does). Without kept logits the
+// steps are pipelined (TokenFeed, as Generator): step k + 1 is enqueued, reading step k's argmax
+// on the device, before the host waits for those tokens, so only 4 bytes per row come back and
+// the host's work per step overlaps the device's.
 package dev.strata.engine.runtime;
 
-import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.model.ForwardOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -54,40 +56,40 @@ public final class Seq2SeqGenerator {
         checkRoom(maxNewTokens);
         engine.restartDecoder();
         int batch = engine.batch(), vocab = engine.config().vocabSize();
-        List<Integer> eos = engine.model().eosTokenIds();
-        int pad = engine.config().padTokenId() == null ? 0 : engine.config().padTokenId();
+        int start = engine.config().decoderStartTokenId();
         int[][] ids = new int[batch][1 + maxNewTokens];
+        for (int b = 0; b < batch; b++) ids[b][0] = start;
         float[][][] logits = new float[keepLogits ? maxNewTokens : 0][][];
-        boolean[] done = new boolean[batch];
-        int[] feed = new int[batch];
-        java.util.Arrays.fill(feed, engine.config().decoderStartTokenId());
-        for (int b = 0; b < batch; b++) ids[b][0] = feed[b];
+        Rows rows = new Rows(ids, stopAtEos);
+        int[] first = new int[batch];
+        Arrays.fill(first, start);
         int produced = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            // Without keepLogits only the device's argmax comes back: 4 bytes per row, not a row of logits.
-            MemorySegment buf = arena.allocate(keepLogits ? (long) batch * vocab * Float.BYTES : (long) batch * Integer.BYTES, 64);
-            while (produced < maxNewTokens) {
-                GraphExecutor ex = engine.step(feed, 1, keepLogits ? ForwardOptions.GENERATE : ForwardOptions.ARGMAX);
-                ex.readInto(keepLogits ? "logits" : "next_token", buf);
-                float[][] step = new float[batch][];
-                boolean all = true;
-                for (int b = 0; b < batch; b++) {
-                    int best;
-                    if (keepLogits) {
+        if (keepLogits) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate((long) batch * vocab * Float.BYTES, 64);
+                int[] feed = first, best = new int[batch];
+                while (produced < maxNewTokens) {
+                    engine.step(feed, 1, ForwardOptions.GENERATE).readInto("logits", buf);
+                    float[][] step = new float[batch][];
+                    for (int b = 0; b < batch; b++) {
                         step[b] = buf.asSlice((long) b * vocab * Float.BYTES, (long) vocab * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
-                        best = Sampler.argmax(step[b]);
-                    } else {
-                        best = buf.getAtIndex(ValueLayout.JAVA_INT, b);
+                        best[b] = Sampler.argmax(step[b]);
                     }
-                    int next = done[b] ? pad : best;
-                    if (stopAtEos && eos.contains(next)) done[b] = true;
-                    all &= done[b];
-                    ids[b][1 + produced] = next;
-                    feed[b] = next;
+                    logits[produced] = step;
+                    boolean all = rows.record(produced++, best);
+                    feed = rows.fed(produced);
+                    if (stopAtEos && all) break;
                 }
-                if (keepLogits) logits[produced] = step;
-                produced++;
-                if (stopAtEos && all) break;
+            }
+        } else if (maxNewTokens > 0) { // pipelined: step k + 1 reads step k's argmax on the device, before the host has it
+            try (TokenFeed feed = new TokenFeed(engine.device(), batch, maxNewTokens)) {
+                feed.keep(engine.enqueue(first, null, 1, ForwardOptions.ARGMAX), 0);
+                while (produced < maxNewTokens) {
+                    if (produced + 1 < maxNewTokens) feed.keep(engine.enqueue(null, feed.tokens(produced), 1, ForwardOptions.ARGMAX), produced + 1);
+                    boolean all = rows.record(produced, feed.await(produced));
+                    produced++;
+                    if (stopAtEos && all) break;
+                }
             }
         }
         if (produced < maxNewTokens) {
@@ -95,6 +97,45 @@ public final class Seq2SeqGenerator {
             if (keepLogits) logits = Arrays.copyOf(logits, produced);
         }
         return new Result(ids, logits);
+    }
+
+    /**
+     * The generated ids of every row: a row that has produced an EOS token (with stopAtEos) is
+     * done, and its later ids are the pad token, as transformers does. Pipelined decoding feeds a
+     * done row its own argmax instead of the pad token: rows do not interact, and a done row's ids
+     * are pad whatever its decoder computes.
+     */
+    private final class Rows {
+        final int[][] ids;
+        final boolean stopAtEos;
+        final boolean[] done;
+        final List<Integer> eos = engine.model().eosTokenIds();
+        final int pad = engine.config().padTokenId() == null ? 0 : engine.config().padTokenId();
+
+        Rows(int[][] ids, boolean stopAtEos) {
+            this.ids = ids;
+            this.stopAtEos = stopAtEos;
+            this.done = new boolean[ids.length];
+        }
+
+        /** Records token `step` + 1 of every row from the step's argmax; true when every row is done. */
+        boolean record(int step, int[] best) {
+            boolean all = true;
+            for (int b = 0; b < ids.length; b++) {
+                int next = done[b] ? pad : best[b];
+                if (stopAtEos && eos.contains(next)) done[b] = true;
+                all &= done[b];
+                ids[b][1 + step] = next;
+            }
+            return all;
+        }
+
+        /** The tokens the step after `produced` tokens reads: each row's last id. */
+        int[] fed(int produced) {
+            int[] f = new int[ids.length];
+            for (int b = 0; b < ids.length; b++) f[b] = ids[b][produced];
+            return f;
+        }
     }
 
     private void checkRoom(int maxNewTokens) {

@@ -69,9 +69,12 @@ public final class TokenFeed implements AutoCloseable {
         if (step < 0 || step >= steps) throw new IllegalArgumentException("step " + step + " outside the feed's [0, " + steps + ")");
     }
 
-    /** Waits for the device (steps enqueued past a stop read the ring; pending reads write host memory), then frees. */
+    /**
+     * Waits for the device (steps enqueued past a stop read the ring; pending reads write host
+     * memory), then frees; quietly, so a device an earlier error made unusable still gets both back.
+     */
     @Override public void close() {
-        device.synchronize();
+        device.synchronizeQuietly();
         ring.close();
         arena.close();
     }

@@ -54,6 +54,7 @@ class Seq2SeqCrossKvTest {
             reads.add(dst.byteSize());
             cpu.read(src, off, dst);
         }
+        public void copy(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long bytes) { cpu.copy(src, srcOff, dst, dstOff, bytes); }
         public void launch(Op op, Bindings b) {
             if (op instanceof MatMul mm && mm.w().kind() == Tensor.Kind.WEIGHT) matmulWeights.add(mm.w().source());
             cpu.launch(op, b);
