@@ -91,6 +91,7 @@ public final class Seq2SeqGenerator {
                     if (stopAtEos && all) break;
                 }
             }
+            for (int b = 0; b < batch; b++) engine.kv().truncate(b, produced); // drops the row of a step enqueued past the stop
         }
         if (produced < maxNewTokens) {
             for (int b = 0; b < batch; b++) ids[b] = Arrays.copyOf(ids[b], 1 + produced);

@@ -1,10 +1,13 @@
 // Pipelined encoder-decoder generation (Seq2SeqGenerator without kept logits: step k + 1 enqueued
 // with step k's argmax fed on the device, TokenFeed) against the synchronous loop that reads every
 // step's logits and feeds the host's argmax (the path EncoderDecoderFixtureTest ties to HF
-// transformers' generated_ids): the same ids on every backend, for t5 and marian, a batch of two
-// sources of different lengths, with and without stopping at EOS (t5's first row draws EOS at
-// once, so the two loops feed that row different tokens: pad, or its own argmax), and the logits of
-// one more step over the caches each left (they hold every fed token); Seq2SeqEngine.enqueue refuses tokens from both the host and the device, or a fed view of the wrong size.
+// transformers' generated_ids), on every backend, for t5 and marian:
+// - the same ids for a batch of two sources of different lengths, with and without stopping at
+//   EOS (t5's first row draws EOS at once, so the two loops feed that row different tokens: pad,
+//   or its own argmax), and the same logits of one more step over the caches each left (they hold
+//   every fed token, which ids alone may not show);
+// - a stop leaves the decoder cache as the synchronous loop does (the step run past it dropped);
+// - Seq2SeqEngine.enqueue refuses tokens from both the host and the device, or a mis-sized view.
 package dev.strata.tests.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -66,6 +69,23 @@ class Seq2SeqPipelinedTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void aStopLeavesTheDecoderCacheAsTheSynchronousLoopDoes(DeviceCase device) throws Exception {
+        try (LoadedModel m = LoadedModel.open(Seq2SeqCrossKvTest.fixture("t5")); ComputeDevice d = device.open();
+             Seq2SeqEngine engine = new Seq2SeqEngine(m, d, 1, 16)) {
+            Seq2SeqGenerator gen = new Seq2SeqGenerator(engine);
+            gen.generate(List.of(FIRST_SOURCE), STEPS, true);
+            int[][] sync = gen.decode(STEPS, true, true).ids();
+            assertArrayEquals(new int[][] {{engine.config().decoderStartTokenId(), T5_EOS}}, sync, "every row done after one token");
+            assertEquals(1, engine.kv().length(0), "the synchronous loop ran one step");
+            assertArrayEquals(sync, gen.decode(STEPS, false, true).ids());
+            assertEquals(1, engine.kv().length(0), "the cache holds the one step whose token was kept, not the step run past the stop");
+        }
+    }
+
+    static Stream<DeviceCase> devices() { return DeviceCase.all().stream(); }
 
     /** The logits of one more decoder step fed each row's last id, over the cache a decode left. */
     static float[] nextLogits(Seq2SeqEngine engine, int[][] ids) {
