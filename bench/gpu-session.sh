@@ -6,14 +6,16 @@
 #   1. JUnit, four at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false); the
-#      attention, sample, fixture and generation tests under strata.cuda.fusedKvAppend=on and
-#      strata.cuda.sampleCompact=on; the
+#      attention, sample, fixture and generation tests under strata.cuda.fusedKvAppend=on,
+#      strata.cuda.sampleCompact=on and strata.cuda.sampleTopPRejection=on; the
 #      attention tests and decoder fixtures under strata.cuda.prefillAttention=kv16; and, on the
 #      CPU, `strata bench --backend cpu` once to write the 1B-shaped model to $STRATA_HOME.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
 #   4. ab.md: KernelRoofline's Sample op (vocab 128,256, rows 1 and 32) with
-#      strata.cuda.sampleCompact on and off, and tg64+sample with it on; decode tg128 at batch 1
+#      strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on and off, tg64+sample with
+#      compaction on, and b1 tg64 sampling top-p only (0.8,0,0.95) with and without rejection;
+#      decode tg128 at batch 1
 #      alternating pdl on/off, then strata.cuda.fusedKvAppend on/off (and at batch 32); pdl at
 #      batch 32; tg64 (a synchronous step each) against Generator's pipelined loop (--sample:
 #      0.8,40,0.95, and 0,0,1 = greedy argmax) at batch 1 and 32; the per-op profiles at batch 1,
@@ -75,6 +77,7 @@ main() {
         --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.sampleCompact=on \
+        -Dstrata.cuda.sampleTopPRejection=on \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.SampleConformanceTest \
         --select-class dev.strata.tests.EncoderDecoderFixtureTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest \
@@ -106,9 +109,10 @@ main() {
 
     banner "4. sampling and decode A/B"
     : > "$OUT/ab.md"
-    for c in on off; do
-        fits 40 "sample roofline" && timeout 60 "${JAVA[@]}" "-Dstrata.cuda.sampleCompact=$c" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline \
-            --backend cuda --ops sample 2>&1 | quiet | sed "s/^/sampleCompact=$c /" | tee -a "$OUT/ab.md"
+    for c in on,off off,off on,on off,on; do
+        fits 40 "sample roofline" && timeout 60 "${JAVA[@]}" "-Dstrata.cuda.sampleCompact=${c%,*}" "-Dstrata.cuda.sampleTopPRejection=${c#*,}" \
+            -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda --ops sample 2>&1 | quiet \
+            | sed "s/^/sampleCompact=${c%,*} sampleTopPRejection=${c#*,} /" | tee -a "$OUT/ab.md"
     done
     for pdl in on off on off; do
         bench "b1-pdl=$pdl" "-Dstrata.cuda.pdl=$pdl" -- -p 0 -n 128 -r 3 -b 1
@@ -127,6 +131,9 @@ main() {
     done
     for b in 1 32; do
         bench "b$b-sample-compact" -Dstrata.cuda.sampleCompact=on -- -p 0 -n 64 -r 3 -b "$b" --sample 0.8,40,0.95
+    done
+    for r in on off; do
+        bench "b1-sample-topp-rejection=$r" "-Dstrata.cuda.sampleTopPRejection=$r" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,0,0.95
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile
     bench "b1-sample-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0.8,40,0.95

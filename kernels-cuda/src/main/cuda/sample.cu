@@ -20,12 +20,21 @@
 // batch-1 draw is one block. With compactAllowed and a top-k floor, one pass copies the keys at or
 // above the floor into shared memory (up to CAND_CAP), and the top-k, top-p and draw passes read
 // those instead of the row: two reads of the row instead of up to ten.
-// Launch: grid = rows, block 1024 (any multiple of 32 up to 1024).
+// With topPRejection, top-p is found by rejection instead (SampleCpu.sampleByRejection, which the
+// fast CPU backend runs and SampleByRejectionTest checks against the radix select): draw among the
+// tokens the other cuts keep (one pass, which also sums Z), then test the drawn token j: top-p keeps
+// it iff the mass of the keys above j's is below topP · Z (one pass, no histogram). A rejected draw
+// is followed by a draw among the keys above it; after ROUNDS rejections the radix select runs.
+// A draw is accepted with probability >= topP, so a top-p row usually takes 3 passes, not 6.
+// Launch: grid = rows, block 1024 (any multiple of 32 up to 1024); options: bit 0 compactAllowed,
+// bit 1 topPRejection.
 #include "strata_cuda.cuh"
 
 namespace {
 
 constexpr int RADIX = 256;
+constexpr int ROUNDS = 4;              // top-p draws tested before the radix select takes over
+constexpr float GUMBEL_MAX = 17.f;     // above any noise the hash gives: u <= 1 - 2^-24 → 16.64
 constexpr int TOP_P_ONE = 1 << 24;
 constexpr unsigned long long GOLDEN = 0x9E3779B97F4A7C15ull;
 
@@ -99,6 +108,20 @@ __device__ __forceinline__ void for_row(const float* __restrict__ xr, int cols, 
     }
 }
 
+// Block sum of every thread's v; every thread gets it. scratch: 32 shared entries, reusable after.
+__device__ __forceinline__ unsigned long long block_sum_u64(unsigned long long v, unsigned long long* scratch) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(strata::FULL_MASK, v, o);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    unsigned long long t = lane < nwarps ? scratch[lane] : 0ull;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) t += __shfl_xor_sync(strata::FULL_MASK, t, o);
+    __syncthreads();
+    return t;
+}
+
 // Keys the passes before a digit at `shift` have fixed: none for the first.
 __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8); }
 
@@ -149,14 +172,16 @@ __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, i
 // Candidates (keys at or above the top-k floor) kept in shared memory for the passes after it.
 constexpr int CAND_CAP = 2048;
 
-extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
-                                      int cols, int compactAllowed) {
+extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
+                                      int cols, int options) {
+    const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0;
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
     __shared__ int si[32];
     __shared__ unsigned long long hist[RADIX];  // masses; counts use its first half as 32-bit bins
     __shared__ float threadMax[1024];           // pass 1's per-thread maxima (-inf for a thread with none)
+    __shared__ unsigned long long sz[32];
     __shared__ unsigned pickBin;
     __shared__ unsigned long long pickNeed;
     __shared__ float candL[CAND_CAP];  // the row's keys at or above the top-k floor: logits
@@ -229,10 +254,61 @@ extern "C" __global__ void sample_f32(const float* __restrict__ x, int xStride, 
                                 return need == 0ull ? 1ull : need;
                             });
     };
-    const unsigned thrP = topP < TOP_P_ONE ? (compact ? cutP(candL, nCand) : cutP(xr, cols)) : 0u;
-    const unsigned thr = max(thrK, thrP);
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
+    if (topPRejection && topP < TOP_P_ONE) {
+        // The draw among keys >= lo that min-p keeps, starting from best (kept by every cut; a token
+        // more than GUMBEL_MAX below the best score so far cannot win); with z, the mass of the
+        // keys >= lo into *z. massAbove: the mass of the keys >= lo. Both over the candidates or
+        // the row, called separately so that the row's loads stay global loads.
+        const auto drawFrom = [&](unsigned lo, unsigned long long* z) {
+            float dv = gumbel(base, best);
+            int di = best;
+            unsigned long long mz = 0ull;
+            const auto f = [&](float l, int c) {
+                const unsigned k = sample_key(l);
+                if (k < lo) return;
+                const float d = (l - m) / t;
+                if (z != nullptr && k != 0u) mz += (unsigned long long)(expf(d) * 0x1p40f);
+                if (d + GUMBEL_MAX < dv || (minP > 0.f && !(expf(d) >= minP))) return;
+                const float s = d + gumbel(base, c);
+                if (strata::argmax_better(s, c, dv, di)) { dv = s; di = c; }
+            };
+            if (compact) {
+                for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], candC[i]);
+            } else {
+                for_row<false>(xr, cols, f);
+            }
+            if (z != nullptr) *z = block_sum_u64(mz, sz);
+            return strata::block_argmax(dv, di, sv, si);
+        };
+        const auto massAbove = [&](unsigned lo) {
+            unsigned long long mz = 0ull;
+            const auto f = [&](float l, int) {
+                if (sample_key(l) >= lo) mz += (unsigned long long)(expf((l - m) / t) * 0x1p40f);
+            };
+            if (compact) {
+                for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], 0);
+            } else {
+                for_row<false>(xr, cols, f);
+            }
+            return block_sum_u64(mz, sz);
+        };
+        unsigned long long z;
+        int j = drawFrom(thrK, &z);
+        unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
+        if (need == 0ull) need = 1ull;
+        for (int round = 1; round <= ROUNDS; round++) {
+            const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF
+            if (massAbove(above) < need) {
+                if (threadIdx.x == 0) out[blockIdx.x] = j;
+                return;
+            }
+            if (round < ROUNDS) j = drawFrom(above, nullptr);
+        }
+    }
+    const unsigned thrP = topP < TOP_P_ONE ? (compact ? cutP(candL, nCand) : cutP(xr, cols)) : 0u;
+    const unsigned thr = max(thrK, thrP);
     bv = -INFINITY;
     bi = strata::NO_INDEX;
     const auto draw = [&](float l, int c) {

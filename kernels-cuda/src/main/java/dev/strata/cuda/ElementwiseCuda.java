@@ -112,12 +112,21 @@ final class ElementwiseCuda {
      */
     static final boolean SAMPLE_COMPACT = OnOff.property("strata.cuda.sampleCompact", "off");
 
-    /** One 1024-thread block per logits row (sample.cu). */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT); }
+    /**
+     * Whether sample_f32 finds the top-p cut by rejection (a draw, then one pass testing it, as the
+     * fast CPU backend's SampleCpu.sampleByRejection) instead of four radix passes over masses;
+     * system property strata.cuda.sampleTopPRejection, off (the default until it has run on a GPU)
+     * or on.
+     */
+    static final boolean SAMPLE_TOP_P_REJECTION = OnOff.property("strata.cuda.sampleTopPRejection", "off");
 
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, boolean compact) {
+    /** One 1024-thread block per logits row (sample.cu). */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT, SAMPLE_TOP_P_REJECTION); }
+
+    /** The same with the kernel's options chosen: bit 0 compact, bit 1 top-p by rejection. */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, boolean compact, boolean topPRejection) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
         return List.of(Launch.Kernel.of("sample", "sample_f32", x.rows(), 1024, x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(),
-                compact ? 1 : 0));
+                (compact ? 1 : 0) | (topPRejection ? 2 : 0)));
     }
 }

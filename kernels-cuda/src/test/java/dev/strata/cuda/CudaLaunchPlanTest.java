@@ -283,13 +283,16 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(ElementwiseCuda.SAMPLE_COMPACT ? 1 : 0, last.args().getLast(), "strata.cuda.sampleCompact, off by default");
+            assertEquals(0, last.args().getLast(), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both off by default");
             assertEquals(false, ElementwiseCuda.SAMPLE_COMPACT);
+            assertEquals(false, ElementwiseCuda.SAMPLE_TOP_P_REJECTION);
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
-                    Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), true).getFirst();
-                    assertEquals(1, on.args().getLast());
-                    checkKernel(on);
+                    for (int options = 1; options < 4; options++) {
+                        Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), (options & 1) != 0, (options & 2) != 0).getFirst();
+                        assertEquals(options, on.args().getLast());
+                        checkKernel(on);
+                    }
                 }
             }
             checkAll(launches, true);

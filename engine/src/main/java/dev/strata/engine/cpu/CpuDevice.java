@@ -92,7 +92,7 @@ public final class CpuDevice implements ComputeDevice {
             case Add a -> ElementwiseCpu.add(m(b, a.a()), m(b, a.b()), out, par);
             case Scale s -> ElementwiseCpu.scale(m(b, s.x()), s.factor(), out, par);
             case Argmax a -> ElementwiseCpu.argmax(m(b, a.x()), out);
-            case Sample s -> SampleCpu.run(m(b, s.logits()), m(b, s.params()), out, par);
+            case Sample s -> SampleCpu.run(m(b, s.logits()), m(b, s.params()), out, reference, par);
         }
     }
 

@@ -11,7 +11,8 @@
 //   3. top-p: w = exp((l - m) / T) in float, as 2^-40 fixed point summed in 64-bit integers (so
 //      sums do not depend on the order of addition); keep logits >= the largest value whose
 //      kept mass reaches topP · Z, Z the mass top-k kept (the smallest such set, ties kept),
-//      by the same radix select over masses;
+//      by the same radix select over masses (or, to the same token, by rejection:
+//      SampleCpu.sampleByRejection);
 //   4. min-p: keep w >= minP (HF's p >= min_p · p_max);
 //   5. draw by the Gumbel-max trick: argmax over kept tokens of (l - m) / T + G, G = -log(-log u),
 //      u = a counter-based hash of (seed, step, token index) in (0, 1): no generator state lives

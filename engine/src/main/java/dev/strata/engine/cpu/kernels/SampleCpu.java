@@ -3,7 +3,8 @@
 // keys of the logits (8 bits per pass, counts for top-k, 2^-40 fixed-point masses for top-p),
 // a min-p cut, then a Gumbel-max draw with noise hashed from (seed, step, token). The device
 // kernels (sample.cl, sample.cu) are line-for-line the same passes; floats are computed in float
-// as they are there.
+// as they are there. The fast CPU backend finds the top-p cut of top-k rows by rejection instead
+// (sampleByRejection: the same draws, fewer passes over the row), as CUDA's sample.cu may.
 package dev.strata.engine.cpu.kernels;
 
 import dev.strata.engine.cpu.CpuParallel;
@@ -20,21 +21,46 @@ public final class SampleCpu {
     /** Above any Gumbel noise the hash can give: u <= 1 - 2^-24 makes -log(-log u) <= 16.64. */
     private static final float GUMBEL_MAX = 17f;
 
-    /** out[r, 0] = the token drawn from logits row r under params row r. */
-    public static void run(Mat logits, Mat params, Mat out, CpuParallel par) {
+    /** Top-p draws tested before sampleByRejection falls back to the radix select. */
+    static final int ROUNDS = 4;
+
+    /**
+     * out[r, 0] = the token drawn from logits row r under params row r: by sample() (reference),
+     * else by sampleByRejection() where a top-k cut bounds its draws, which draws the same tokens.
+     * On the CPU the draw's logarithms dominate: without top-k the rejection path's first draw
+     * spans the whole row and was slower than the radix select (4.6-4.9 ms against 4.0 ms a row of
+     * 128,256 at T 0.8, top-p 0.95); with top-k 40 it was as fast or faster (3.2-4.4 ms against
+     * 4.0-5.2; bench/RESULTS.md).
+     */
+    public static void run(Mat logits, Mat params, Mat out, boolean reference, CpuParallel par) {
         par.forRange(logits.rows(), 1, (from, to) -> {
             float[] row = new float[logits.cols()];
             int[] p = new int[Sample.PARAMS];
             for (int r = from; r < to; r++) {
                 logits.readRow(r, row);
                 for (int c = 0; c < Sample.PARAMS; c++) p[c] = params.getInt(r, c);
-                out.setInt(r, 0, sample(row, p));
+                out.setInt(r, 0, reference || p[Sample.TOP_K] <= 1 ? sample(row, p) : sampleByRejection(row, p));
             }
         });
     }
 
     /** The token drawn from one row of logits under one packed params row (Sample's layout). */
-    public static int sample(float[] l, int[] p) {
+    public static int sample(float[] l, int[] p) { return sample(l, p, false); }
+
+    /**
+     * The same draw with the top-p cut found by rejection, as a device kernel may (no radix passes
+     * over masses): draw among the tokens the other cuts keep, computing Z on the way, then test the
+     * drawn token j. Top-p keeps j iff the mass of the keys above j's is below need = topP · Z: the
+     * radix select's cut is the largest key K with mass(keys >= K) >= need, so j's key is >= K
+     * exactly then. A token the cut drops lies below every kept one, so after a rejection the next
+     * draw is among the keys above j's; the kept set stays inside the tokens drawn from, and an
+     * accepted draw is their argmax, hence the kept set's (the largest logit, always kept, is
+     * always among them). A draw is accepted with probability >= topP; after ROUNDS rejections the
+     * radix select finds the cut.
+     */
+    public static int sampleByRejection(float[] l, int[] p) { return sample(l, p, true); }
+
+    private static int sample(float[] l, int[] p, boolean rejection) {
         int n = l.length;
         int best = ElementwiseCpu.argmax(l);
         float m = l[best];
@@ -51,14 +77,30 @@ public final class SampleCpu {
             if (weights) w[i] = (float) Math.exp(d[i]);
         }
         int thrK = topK > 1 && topK < n ? radixSelect(keys, null, total -> topK) : 0;
-        int thrP = topP < Sample.TOP_P_ONE ? radixSelect(keys, masses(keys, w, thrK), total -> Math.max(1, scale(total, topP))) : 0;
-        int thr = Integer.compareUnsigned(thrK, thrP) >= 0 ? thrK : thrP;
         long base = rowSeed(Sample.seed(p, 0), p[Sample.STEP]);
-        // The largest logit is always kept: start from it. A token with d + GUMBEL_MAX below the best
-        // score so far cannot win (nor tie), so its noise is never computed; the draw is unchanged.
+        if (topP >= Sample.TOP_P_ONE) return draw(keys, d, w, minP, thrK, best, base);
+        if (rejection) {
+            long need = Math.max(1, scale(massAtOrAbove(keys, w, thrK == 0 ? 1 : thrK), topP));
+            int lo = thrK;
+            for (int round = 0; round < ROUNDS; round++) {
+                int j = draw(keys, d, w, minP, lo, best, base);
+                if (massAtOrAbove(keys, w, keys[j] + 1) < need) return j;  // no key is 0xFFFFFFFF
+                lo = keys[j] + 1;
+            }
+        }
+        int thrP = radixSelect(keys, masses(keys, w, thrK), total -> Math.max(1, scale(total, topP)));
+        return draw(keys, d, w, minP, Integer.compareUnsigned(thrK, thrP) >= 0 ? thrK : thrP, best, base);
+    }
+
+    /**
+     * The Gumbel-max draw among the tokens with key >= thr that min-p keeps, and the largest logit
+     * (best), which every cut keeps. It starts from best; a token with d + GUMBEL_MAX below the best
+     * score so far cannot win (nor tie), so its noise is never computed; the draw is unchanged.
+     */
+    private static int draw(int[] keys, float[] d, float[] w, float minP, int thr, int best, long base) {
         int pick = best;
         float bs = gumbel(base, best);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < keys.length; i++) {
             if (i == best || d[i] + GUMBEL_MAX < bs) continue;
             if (Integer.compareUnsigned(keys[i], thr) < 0 || (minP > 0 && !(w[i] >= minP))) continue;
             float s = d[i] + gumbel(base, i);
@@ -68,6 +110,13 @@ public final class SampleCpu {
             }
         }
         return pick;
+    }
+
+    /** The 2^-40 fixed-point mass of the keys >= lo (lo >= 1: NaN, key 0, has none). */
+    private static long massAtOrAbove(int[] keys, float[] w, int lo) {
+        long sum = 0;
+        for (int i = 0; i < keys.length; i++) if (Integer.compareUnsigned(keys[i], lo) >= 0) sum += fixed(w[i]);
+        return sum;
     }
 
     /** Order-preserving unsigned key of a float: larger value, larger key; NaN is 0 (below -inf). */
