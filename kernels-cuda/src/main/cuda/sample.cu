@@ -122,6 +122,18 @@ __device__ __forceinline__ unsigned long long block_sum_u64(unsigned long long v
     return t;
 }
 
+// Calls f(l, token) for each compacted candidate this thread takes (shared memory) when compact,
+// else for this thread's stripe of the row (global loads, LOADS in flight).
+template <typename F>
+__device__ __forceinline__ void for_kept(bool compact, const float* candL, const int* candC, int nCand, const float* __restrict__ xr,
+                                         int cols, F f) {
+    if (compact) {
+        for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], candC[i]);
+    } else {
+        for_row<false>(xr, cols, f);
+    }
+}
+
 // Keys the passes before a digit at `shift` have fixed: none for the first.
 __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8); }
 
@@ -260,7 +272,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         // The draw among keys >= lo that min-p keeps, starting from best (kept by every cut; a token
         // more than GUMBEL_MAX below the best score so far cannot win); with z, the mass of the
         // keys >= lo into *z. massAbove: the mass of the keys >= lo. Both over the candidates or
-        // the row, called separately so that the row's loads stay global loads.
+        // the row (for_kept).
         const auto drawFrom = [&](unsigned lo, unsigned long long* z) {
             float dv = gumbel(base, best);
             int di = best;
@@ -274,11 +286,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
                 const float s = d + gumbel(base, c);
                 if (strata::argmax_better(s, c, dv, di)) { dv = s; di = c; }
             };
-            if (compact) {
-                for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], candC[i]);
-            } else {
-                for_row<false>(xr, cols, f);
-            }
+            for_kept(compact, candL, candC, nCand, xr, cols, f);
             if (z != nullptr) *z = block_sum_u64(mz, sz);
             return strata::block_argmax(dv, di, sv, si);
         };
@@ -287,11 +295,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             const auto f = [&](float l, int) {
                 if (sample_key(l) >= lo) mz += (unsigned long long)(expf((l - m) / t) * 0x1p40f);
             };
-            if (compact) {
-                for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], 0);
-            } else {
-                for_row<false>(xr, cols, f);
-            }
+            for_kept(compact, candL, candC, nCand, xr, cols, f);
             return block_sum_u64(mz, sz);
         };
         unsigned long long z;
@@ -318,11 +322,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         const float s = d + gumbel(base, c);
         if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
     };
-    if (compact) {
-        for (int i = threadIdx.x; i < nCand; i += blockDim.x) draw(candL[i], candC[i]);
-    } else {
-        for_row<false>(xr, cols, draw);
-    }
+    for_kept(compact, candL, candC, nCand, xr, cols, draw);
     const int pick = strata::block_argmax(bv, bi, sv, si);
     if (threadIdx.x == 0) out[blockIdx.x] = pick == strata::NO_INDEX ? best : pick;
 }
