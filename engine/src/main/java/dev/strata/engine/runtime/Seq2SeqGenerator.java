@@ -61,8 +61,7 @@ public final class Seq2SeqGenerator {
         for (int b = 0; b < batch; b++) ids[b][0] = start;
         float[][][] logits = new float[keepLogits ? maxNewTokens : 0][][];
         Rows rows = new Rows(ids, stopAtEos);
-        int[] first = new int[batch];
-        Arrays.fill(first, start);
+        int[] first = rows.fed(0);
         int produced = 0;
         if (keepLogits) {
             try (Arena arena = Arena.ofConfined()) {
