@@ -2,8 +2,9 @@
 // tg<N>: N single-token decode steps from an empty cache. Random token ids, no tokenizer, no
 // sampling (greedy logits are computed but not read), unless --sample: then each step draws the
 // next tokens on the device (the Sample op) and runs as Generator's pipelined loop does
-// ("tg<N>+sample"): step i + 1 is enqueued with step i's tokens fed on the device (TokenFeed),
-// then the host reads step i's tokens. Each test repeats r times after two warm-ups;
+// ("tg<N>+sample"; "tg<N>+greedy" where the draw is the argmax, e.g. --sample 0,0,1: Generator's
+// greedy loop): step i + 1 is enqueued with step i's tokens fed on the device (TokenFeed), then
+// the host reads step i's tokens. Each test repeats r times after two warm-ups;
 // reported as mean ± sd tokens/s with device and dtype (bench/e2e.sh adds the commit).
 package dev.strata.cli;
 
@@ -100,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     return (double) batch * tg * 1e9 / (System.nanoTime() - t0);
                 });
-                row(out, m, dev, dtype, "tg" + tg + (sp == null ? "" : "+sample"), r);
+                row(out, m, dev, dtype, "tg" + tg + (sp == null ? "" : greedy(sp) ? "+greedy" : "+sample"), r);
                 if (profile) profile(out, engine, tokensFor(rnd, vocab), slots, options, sampling(sp, 0), 1e6 * batch / r[0]);
             }
         }
@@ -108,6 +109,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private int[] tokensFor(SplittableRandom rnd, int vocab) { return rnd.ints(batch, 3, vocab).toArray(); }
+
+    /** Whether every draw is the argmax (the Sample op's greedy rows: temperature <= 0 or top-k 1). */
+    private static boolean greedy(SamplingParams sp) { return !(sp.temperature() > 0) || sp.topK() == 1; }
 
     /** --sample's parameters (seed 1), or null without it. */
     private SamplingParams samplingParams() {

@@ -107,18 +107,18 @@ final class ElementwiseCuda {
     /**
      * Whether sample_f32 may keep a top-k row's keys at or above its floor in shared memory and run
      * the later passes over those (two reads of the row instead of up to ten); system property
-     * strata.cuda.sampleCompact, off (the default until it has run on a GPU; sample.cl does the same
-     * on OpenCL, where SampleConformanceTest passes on PoCL) or on.
+     * strata.cuda.sampleCompact, on (the default: a top-k 40 row in 104 instead of 283 µs on an
+     * H100, the same draws; sample.cl does the same on OpenCL) or off.
      */
-    static final boolean SAMPLE_COMPACT = OnOff.property("strata.cuda.sampleCompact", "off");
+    static final boolean SAMPLE_COMPACT = OnOff.property("strata.cuda.sampleCompact", "on");
 
     /**
      * Whether sample_f32 finds the top-p cut by rejection (a draw, then one pass testing it, as the
      * fast CPU backend's SampleCpu.sampleByRejection) instead of four radix passes over masses;
-     * system property strata.cuda.sampleTopPRejection, off (the default until it has run on a GPU)
-     * or on.
+     * system property strata.cuda.sampleTopPRejection, on (the default: a top-p 0.95 row in 106
+     * instead of 579 µs on an H100, the same draws) or off.
      */
-    static final boolean SAMPLE_TOP_P_REJECTION = OnOff.property("strata.cuda.sampleTopPRejection", "off");
+    static final boolean SAMPLE_TOP_P_REJECTION = OnOff.property("strata.cuda.sampleTopPRejection", "on");
 
     /** One 1024-thread block per logits row (sample.cu). */
     static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT, SAMPLE_TOP_P_REJECTION); }

@@ -1,4 +1,4 @@
-// Parses the CUDA backend's on/off system properties (strata.cuda.pdl, strata.cuda.fusedKvAppend,
+// Parses the CUDA backend's on/off system properties (strata.cuda.pdl, strata.cuda.sampleTopPRejection,
 // strata.cuda.sampleCompact), refusing anything else with the property's name.
 package dev.strata.cuda;
 

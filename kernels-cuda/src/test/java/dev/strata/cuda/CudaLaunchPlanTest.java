@@ -20,6 +20,7 @@ import dev.strata.engine.graph.WeightCatalog;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
+import dev.strata.engine.ops.Activation;
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
@@ -205,9 +206,11 @@ class CudaLaunchPlanTest {
                     List<Launch> plan = CudaLaunchPlans.plan(a, dctx, dctx.tensor(n.out()));
                     if (a.spec().cached()) {
                         self++;
-                        Launch.Kernel k = (Launch.Kernel) plan.get(1);
-                        assertEquals(seq == 1 ? "attention_decode_f32" : "attention_prefill_f32", k.function());
-                        int biasAt = seq == 1 ? 10 : 15;
+                        Launch.Kernel k = (Launch.Kernel) plan.getLast();
+                        boolean fused = seq == 1 && batch <= AttentionCuda.FUSED_KV_APPEND_MAX_BATCH;
+                        assertEquals(fused ? 1 : 2, plan.size(), "the KV append, fused into decode attention up to a batch");
+                        assertEquals(seq == 1 ? fused ? "attention_decode_append_f32" : "attention_decode_f32" : "attention_prefill_f32", k.function());
+                        int biasAt = seq == 1 ? fused ? 14 : 10 : 15; // the fused kernel takes the step's k and v (4 arguments) after q
                         assertEquals(model.equals("t5"), ((Launch.Ptr) k.args().get(biasAt)).address() != 0, "position bias pointer");
                         assertEquals(model.equals("t5") ? capacity : 0, k.args().get(biasAt + 2), "bias key columns");
                     } else {
@@ -256,15 +259,17 @@ class CudaLaunchPlanTest {
     }
 
     @Test
-    void llamaDecodeStepIsSixLaunchesPerLayer() throws Exception {
+    void llamaDecodeStepIsFiveLaunchesPerLayer() throws Exception {
         try (LoadedModel m = LoadedModel.open(fixture("llama-gqa-bf16"))) {
             Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
             FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), 1, 64, m.definition().kvHeads(), m.definition().headDim()));
             List<Launch> launches = planAll(g, ctx);
-            // per layer: the stacked q/k/v projection (RMSNorm and RoPE fused), KV append, attention
-            // decode (split combine fused), o_proj (+ residual), gate·up (RMSNorm + activation fused),
-            // down (+ residual); then the embedding, the last-row gather and the LM head (final RMSNorm fused).
-            assertEquals(6 * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
+            // per layer: the stacked q/k/v projection (RMSNorm and RoPE fused), KV append (fused into
+            // the next by default at batch 1), attention decode (split combine fused), o_proj (+ residual),
+            // gate·up (RMSNorm + activation fused), down (+ residual); then the embedding, the last-row
+            // gather and the LM head (final RMSNorm fused).
+            int perLayer = 1 <= AttentionCuda.FUSED_KV_APPEND_MAX_BATCH ? 5 : 6;
+            assertEquals(perLayer * m.config().numLayers() + 3, launches.size(), launches.stream().map(l -> l instanceof Launch.Kernel k ? k.function() : "gemm").toList().toString());
             assertTrue(launches.stream().noneMatch(l -> l instanceof Launch.Kernel k
                     && List.of("rms_norm_bf16", "add_f32", "gated_activate_f32", "rope_f32").contains(k.function())));
         }
@@ -278,17 +283,18 @@ class CudaLaunchPlanTest {
             Graph g = m.definition().build(m, batch, 1, ForwardOptions.SAMPLE);
             FakeContext ctx = new FakeContext(g, true, new KvSpec(m.config().numLayers(), batch, 64, m.definition().kvHeads(), m.definition().headDim()));
             List<Launch> launches = planAll(g, ctx);
-            assertEquals(6 * m.config().numLayers() + 4, launches.size());
+            int perLayer = batch <= AttentionCuda.FUSED_KV_APPEND_MAX_BATCH ? 5 : 6;
+            assertEquals(perLayer * m.config().numLayers() + 4, launches.size());
             Launch.Kernel last = (Launch.Kernel) launches.getLast();
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(0, last.args().getLast(), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both off by default");
-            assertEquals(false, ElementwiseCuda.SAMPLE_COMPACT);
-            assertEquals(false, ElementwiseCuda.SAMPLE_TOP_P_REJECTION);
+            assertEquals(3, last.args().getLast(), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both on by default");
+            assertEquals(true, ElementwiseCuda.SAMPLE_COMPACT);
+            assertEquals(true, ElementwiseCuda.SAMPLE_TOP_P_REJECTION);
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
-                    for (int options = 1; options < 4; options++) {
+                    for (int options = 0; options < 4; options++) {
                         Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), (options & 1) != 0, (options & 2) != 0).getFirst();
                         assertEquals(options, on.args().getLast());
                         checkKernel(on);
@@ -505,16 +511,18 @@ class CudaLaunchPlanTest {
     }
 
     /**
-     * strata.cuda.fusedKvAppend=on: a decode step launches attention_decode_append_f32 alone, with
+     * strata.cuda.fusedKvAppend=on (auto: up to batch 8): a decode step launches attention_decode_append_f32 alone, with
      * the step's k and v after q and otherwise the unfused kernel's arguments (matching the PTX);
      * prefill keeps kv_append_f32, since its keys come from the cache rows it wrote.
      */
     @Test
     void fusedKvAppendDropsTheAppendLaunchOfADecodeStep() throws Exception {
-        assertEquals(false, AttentionCuda.FUSED_KV_APPEND, "default off until run on a GPU");
-        assertEquals(true, AttentionCuda.fusedKvAppend(" on "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.fusedKvAppend("yes"));
-        assertTrue(e.getMessage().contains("expected on or off"), e.getMessage());
+        assertEquals(AttentionCuda.AUTO_APPEND_MAX_BATCH, AttentionCuda.FUSED_KV_APPEND_MAX_BATCH, "default auto");
+        assertEquals(8, AttentionCuda.AUTO_APPEND_MAX_BATCH);
+        assertEquals(Integer.MAX_VALUE, AttentionCuda.fusedKvAppendMaxBatch(" on "));
+        assertEquals(0, AttentionCuda.fusedKvAppendMaxBatch("off"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.fusedKvAppendMaxBatch("yes"));
+        assertTrue(e.getMessage().contains("expected off, on or auto"), e.getMessage());
         try (LoadedModel m = LoadedModel.open(fixture("llama-gqa"))) {
             for (int seq : new int[] {1, 5}) {
                 Graph g = m.definition().build(m, 2, seq, ForwardOptions.GENERATE);
@@ -558,6 +566,39 @@ class CudaLaunchPlanTest {
     }
 
     @Test
+    void gateGemvTakesFourColumnsPerBlockAtOneRow() {
+        assertEquals(0, MatMulCuda.GATE_COLS, "default: auto");
+        assertEquals(4, MatMulCuda.gateCols(1, MatMulCuda.GATE_COLS), "one row: two warps a column");
+        assertEquals(8, MatMulCuda.gateCols(2, MatMulCuda.GATE_COLS));
+        assertEquals(8, MatMulCuda.gateCols(8, MatMulCuda.GATE_COLS));
+        assertEquals(2, MatMulCuda.gateCols(1, MatMulCuda.gateCols(" 2 ")));
+        assertEquals(8, MatMulCuda.gateCols(1, MatMulCuda.gateCols("8")));
+        for (String bad : new String[] {"3", "16", "one", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatMulCuda.gateCols(bad));
+            assertTrue(e.getMessage().contains("strata.cuda.gemvGateCols") && e.getMessage().contains("expected auto, 8, 4 or 2"), e.getMessage());
+        }
+    }
+
+    /** The 1B shape's gate/up GEMV (n 8192, k 2048): 2,048 blocks of 4 columns at one row, 1,024 of 8 at 8 rows. */
+    @ParameterizedTest(name = "rows {0}")
+    @CsvSource({"1,gemv_fused_gate_m1_bf16,2048,4", "8,gemv_fused_gate_bf16,1024,8"})
+    void gateGemvLaunchesFourColumnBlocksAtOneRow(int rows, String kernel, int grid, int cols) {
+        int n = 8192, k = 2048;
+        WeightCatalog catalog = name -> name.endsWith(".weight") ? new WeightCatalog.Entry(name, DType.BF16, new long[] {n, k}) : null;
+        GraphBuilder b = new GraphBuilder(catalog);
+        b.output("h", b.matmul(new MatMul(b.input("x", DType.F32, rows, k), b.weight("gate.weight", n, k), null, WeightLayout.OUT_IN, null,
+                new MatMul.Gate(b.weight("up.weight", n, k), null, Activation.SILU), null, null, null), "h"));
+        Graph g = b.build();
+        FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+        Launch.Kernel launch = (Launch.Kernel) planAll(g, ctx).getFirst();
+        assertEquals(kernel, launch.function());
+        assertEquals(grid, launch.gridX());
+        // arguments: x, xStride, w, wStride, bias, up, upBias, g, eps, residual, resStride, out, outStride, m, n, k, cols, ...
+        assertEquals(List.of(rows, n, k, cols), launch.args().subList(13, 17));
+        checkKernel(launch);
+    }
+
+    @Test
     void decodeAttentionIsSplitByCapacityNotLength() throws Exception {
         try (LoadedModel m = LoadedModel.open(fixture("llama-gqa"))) {
             Graph g = m.definition().build(m, 1, 1, ForwardOptions.GENERATE);
@@ -566,7 +607,7 @@ class CudaLaunchPlanTest {
             for (Node n : g.nodes()) {
                 if (!(n.op() instanceof Attention a)) continue;
                 List<Launch> plan = CudaLaunchPlans.plan(a, ctx, ctx.tensor(n.out()));
-                assertEquals(AttentionCuda.FUSED_KV_APPEND ? List.of("attention_decode_append_f32") : List.of("kv_append_f32", "attention_decode_f32"),
+                assertEquals(1 <= AttentionCuda.FUSED_KV_APPEND_MAX_BATCH ? List.of("attention_decode_append_f32") : List.of("kv_append_f32", "attention_decode_f32"),
                         plan.stream().map(l -> ((Launch.Kernel) l).function()).toList(), "the decode kernel merges its splits itself");
                 plan = List.of(plan.getLast());
                 Launch.Kernel decode = (Launch.Kernel) plan.getFirst();

@@ -121,7 +121,7 @@ class CliTest {
         assertTrue(tooLong.err().contains("exceeds the model's context of 64"), tooLong.err());
     }
 
-    /** bench --sample runs tg as a device-sampling loop (tg4+sample) on a given model; malformed --sample and --min-p are refused, naming the format. */
+    /** bench --sample runs tg as a device-sampling loop (tg4+sample; tg4+greedy for an argmax draw) on a given model; malformed --sample and --min-p are refused, naming the format. */
     @Test
     void benchSamplesOnTheDeviceAndBadSamplingOptionsAreRefused(@TempDir Path tmp) throws Exception {
         RandomLlama.Spec spec = new RandomLlama.Spec("cli-bench-test", 64, 2, 4, 2, 128, 300, 64, false, SafetensorsDtype.F32, true);
@@ -129,6 +129,9 @@ class CliTest {
         Result r = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "-r", "1", "--sample", "0.8,40,0.95,0.05");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("| tg4+sample |"), r.out());
+        Result greedy = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "-r", "1", "--sample", "0,0,1");
+        assertEquals(0, greedy.code(), greedy.err());
+        assertTrue(greedy.out().contains("| tg4+greedy |"), "Generator's greedy loop is labelled so: " + greedy.out());
         Result malformed = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "--sample", "0.8,x,0.9");
         assertNotEquals(0, malformed.code());
         assertTrue(malformed.err().contains("expected temperature,top-k,top-p[,min-p]"), malformed.err());
