@@ -7,16 +7,17 @@
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false,
 #      strata.cuda.sampleCompact=off, strata.cuda.sampleTopPRejection=off); the attention, fused
-#      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch)
-#      and strata.cuda.gemvGateCols=8; the attention tests and decoder fixtures under
+#      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch),
+#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2 and strata.cuda.decodeKeysPerSplit=32; the attention tests and decoder fixtures under
 #      strata.cuda.prefillAttention=kv16 with the fused matmul tests under strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
 #      1B-shaped model to $STRATA_HOME. A log whose launcher found no tests is flagged.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b1 tg128 through
 #      Generator's greedy loop (--sample 0,0,1: tg128+greedy), b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
-#   4. ab.md: Generator's greedy loop (tg+greedy) alternating over the gate/up GEMV's columns per
-#      block (strata.cuda.gemvGateCols auto/8/2) at batch 1 and (auto/4) at batch 8, and
-#      strata.cuda.fusedKvAppend auto/off at batch 1, 8 and 32; the per-op profile at batch 1.
+#   4. ab.md: Generator's greedy loop (tg+greedy) at batch 1 alternating over the decode
+#      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
+#      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
+#      auto/8); strata.cuda.fusedKvAppend auto/off at batch 1, 8 and 32; the per-op profile at batch 1.
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
 #      Sample op (timed from device graphs).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
@@ -62,7 +63,7 @@ main() {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     "${STRATA[@]}" devices 2>&1 | quiet
 
-    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gate cols 8 | kv16, gate cols 2) + model generation on the cpu"
+    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split | kv16, gate cols 2) + model generation on the cpu"
     junit "$OUT/tests.log" 200 -Dstrata.test.backends=cuda --select-package dev.strata.tests --select-package dev.strata.cuda \
         --select-package dev.strata.engine --exclude-classname '.*\.(MiniLmOnnxRuntimeTest|EmbedCommandTest)' &
     local a=$!
@@ -74,6 +75,7 @@ main() {
         --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.gemvGateCols=8 \
+        -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
         --select-class dev.strata.tests.EncoderDecoderFixtureTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest \
@@ -109,11 +111,14 @@ main() {
     banner "4. decode A/B"
     : > "$OUT/ab.md"
     for round in 1 2; do
-        for c in auto 8 2; do
-            bench "b1-greedy gateCols=$c" "-Dstrata.cuda.gemvGateCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
+        for k in 256 64 32; do
+            bench "b1-greedy decodeKeysPerSplit=$k" "-Dstrata.cuda.decodeKeysPerSplit=$k" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
-        for c in auto 4; do
-            bench "b8-greedy gateCols=$c" "-Dstrata.cuda.gemvGateCols=$c" -- -p 0 -n 64 -r 3 -b 8 --sample 0,0,1
+        for c in 8 4 2; do
+            bench "b1-greedy gemvCols=$c" "-Dstrata.cuda.gemvCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
+        done
+        for c in auto 8; do
+            bench "b1-greedy gateCols=$c" "-Dstrata.cuda.gemvGateCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
     done
     for round in 1 2; do

@@ -129,14 +129,31 @@ final class AttentionCuda {
         };
     }
 
-    /** Keys per decode split at least; at most MAX_SPLITS splits. */
-    static final int KEYS_PER_SPLIT = 256;
+    /**
+     * Cache capacity per decode split at least (each split then takes its share of the current
+     * length); at most MAX_SPLITS splits. System property strata.cuda.decodeKeysPerSplit (16 to
+     * 4096, default 256), for A/B timing: a cache of 129 rows (`strata bench -n 128`) gets one split
+     * at 256, so its 8 KV heads run as 8 blocks at batch 1.
+     */
+    static final int KEYS_PER_SPLIT = keysPerSplit(System.getProperty("strata.cuda.decodeKeysPerSplit", "256"));
     static final int MAX_SPLITS = 64;
+
+    static int keysPerSplit(String value) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v >= 16 && v <= 4096) return v;
+        } catch (NumberFormatException e) {
+            // falls through to the message naming what is expected
+        }
+        throw new IllegalArgumentException("strata.cuda.decodeKeysPerSplit: '" + value + "'; expected an integer from 16 to 4096");
+    }
 
     private AttentionCuda() {}
 
-    static int splits(int capacity, int batch, int kvHeads) {
-        int byLength = Math.max(1, (capacity + KEYS_PER_SPLIT - 1) / KEYS_PER_SPLIT);
+    static int splits(int capacity, int batch, int kvHeads) { return splits(capacity, batch, kvHeads, KEYS_PER_SPLIT); }
+
+    static int splits(int capacity, int batch, int kvHeads, int keysPerSplit) {
+        int byLength = Math.max(1, (capacity + keysPerSplit - 1) / keysPerSplit);
         int blocks = batch * kvHeads;
         int wanted = Math.max(1, (132 * 2 + blocks - 1) / blocks);
         return Math.min(MAX_SPLITS, Math.min(byLength, Math.max(1, wanted)));

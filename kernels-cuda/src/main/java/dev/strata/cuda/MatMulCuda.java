@@ -36,6 +36,24 @@ final class MatMulCuda {
     static int splitBlocksPerSm(String value) { return intProperty("strata.cuda.gemvSplitBlocksPerSm", value, 1, 8); }
 
     /**
+     * Columns per block of the fused decode GEMV without a gate, where n is large enough not to be
+     * split (the 1B shape's stacked q/k/v projection: 3,072 columns, 384 blocks of 8, 0.73 of a
+     * wave of 4 blocks per SM): 8, 4 or 2. System property strata.cuda.gemvCols (default 8), for A/B
+     * timing.
+     */
+    static final int PLAIN_COLS = plainCols(System.getProperty("strata.cuda.gemvCols", "8"));
+
+    static int plainCols(String value) {
+        try {
+            int v = Integer.parseInt(value.trim());
+            if (v == 2 || v == 4 || v == 8) return v;
+        } catch (NumberFormatException e) {
+            // falls through to the message naming what is expected
+        }
+        throw new IllegalArgumentException("strata.cuda.gemvCols: '" + value + "'; expected 8, 4 or 2");
+    }
+
+    /**
      * Columns per block of the fused decode GEMV with a gate/up pair, where n is large enough not
      * to be split: 0 = 4 for one activation row (two warps share each column's k: the 1B shape's
      * gate/up takes 2,048 blocks, 5.2 waves of 3 blocks per SM on 132 SMs, instead of 1,024 in
@@ -119,7 +137,7 @@ final class MatMulCuda {
         if (oneKernel) {
             Launch.Ptr none = new Launch.Ptr(0);
             int cols = splitColumns(out.cols(), c.multiprocessors());
-            if (cols == 0) cols = up == null ? GEMV_WARPS_PER_BLOCK : gateCols(x.rows(), GATE_COLS);
+            if (cols == 0) cols = up == null ? PLAIN_COLS : gateCols(x.rows(), GATE_COLS);
             if (rotary != null) cols = Math.max(2, cols); // both halves of a RoPE pair in one block
             String kernel = "gemv_fused_" + (up == null ? "" : "gate_") + (x.rows() == 1 ? "m1_" : "") + w.suffix();
             return List.of(Launch.Kernel.of("matmul_fused", kernel, (out.cols() + cols - 1) / cols, ElementwiseCuda.BLOCK,

@@ -579,6 +579,26 @@ class CudaLaunchPlanTest {
         }
     }
 
+    @Test
+    void decodeSplitAndPlainGemvSwitchesParseAndDefault() {
+        assertEquals(256, AttentionCuda.KEYS_PER_SPLIT, "default");
+        assertEquals(8, MatMulCuda.PLAIN_COLS, "default");
+        assertEquals(1, AttentionCuda.splits(129, 1, 8, 256), "strata bench -n 128: one split per KV head");
+        assertEquals(5, AttentionCuda.splits(129, 1, 8, 32));
+        assertEquals(33, AttentionCuda.splits(4096, 1, 8, 32), "enough blocks for 132 SMs twice, no more");
+        assertEquals(1, AttentionCuda.splits(4096, 64, 8, 32), "a large batch fills the GPU without splits");
+        assertEquals(32, AttentionCuda.keysPerSplit(" 32 "));
+        assertEquals(4, MatMulCuda.plainCols("4"));
+        for (String bad : new String[] {"8", "8192", "x"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionCuda.keysPerSplit(bad));
+            assertTrue(e.getMessage().contains("strata.cuda.decodeKeysPerSplit") && e.getMessage().contains("from 16 to 4096"), e.getMessage());
+        }
+        for (String bad : new String[] {"1", "16", "auto"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatMulCuda.plainCols(bad));
+            assertTrue(e.getMessage().contains("strata.cuda.gemvCols") && e.getMessage().contains("expected 8, 4 or 2"), e.getMessage());
+        }
+    }
+
     /** The 1B shape's gate/up GEMV (n 8192, k 2048): 2,048 blocks of 4 columns at one row, 1,024 of 8 at 8 rows. */
     @ParameterizedTest(name = "rows {0}")
     @CsvSource({"1,gemv_fused_gate_m1_bf16,2048,4", "8,gemv_fused_gate_bf16,1024,8"})
