@@ -138,15 +138,7 @@ final class AttentionCuda {
     static final int KEYS_PER_SPLIT = keysPerSplit(System.getProperty("strata.cuda.decodeKeysPerSplit", "256"));
     static final int MAX_SPLITS = 64;
 
-    static int keysPerSplit(String value) {
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v >= 16 && v <= 4096) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message naming what is expected
-        }
-        throw new IllegalArgumentException("strata.cuda.decodeKeysPerSplit: '" + value + "'; expected an integer from 16 to 4096");
-    }
+    static int keysPerSplit(String value) { return CudaSwitches.intInRange("strata.cuda.decodeKeysPerSplit", value, 16, 4096); }
 
     private AttentionCuda() {}
 

@@ -104,9 +104,9 @@ public final class CudaDevice implements ComputeDevice {
      * strata.cuda.pdl: on, the default, or off). On the H100 (2026-11-27) it lifted batch-1 decode
      * of the 1B shape from 638 and 634 to 690 and 670 tok/s, batch 32 unchanged.
      */
-    static final boolean PDL = OnOff.property("strata.cuda.pdl", "on");
+    static final boolean PDL = CudaSwitches.property("strata.cuda.pdl", "on");
 
-    static boolean pdl(String value) { return OnOff.parse("strata.cuda.pdl", value); }
+    static boolean pdl(String value) { return CudaSwitches.parse("strata.cuda.pdl", value); }
 
     private static CudaLaunchEx bindLaunchEx() {
         try {

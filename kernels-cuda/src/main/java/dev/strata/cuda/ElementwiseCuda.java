@@ -110,7 +110,7 @@ final class ElementwiseCuda {
      * strata.cuda.sampleCompact, on (the default: a top-k 40 row in 104 instead of 283 µs on an
      * H100, the same draws; sample.cl does the same on OpenCL) or off.
      */
-    static final boolean SAMPLE_COMPACT = OnOff.property("strata.cuda.sampleCompact", "on");
+    static final boolean SAMPLE_COMPACT = CudaSwitches.property("strata.cuda.sampleCompact", "on");
 
     /**
      * Whether sample_f32 finds the top-p cut by rejection (a draw, then one pass testing it, as the
@@ -118,7 +118,7 @@ final class ElementwiseCuda {
      * system property strata.cuda.sampleTopPRejection, on (the default: a top-p 0.95 row in 106
      * instead of 579 µs on an H100, the same draws) or off.
      */
-    static final boolean SAMPLE_TOP_P_REJECTION = OnOff.property("strata.cuda.sampleTopPRejection", "on");
+    static final boolean SAMPLE_TOP_P_REJECTION = CudaSwitches.property("strata.cuda.sampleTopPRejection", "on");
 
     /** One 1024-thread block per logits row (sample.cu). */
     static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT, SAMPLE_TOP_P_REJECTION); }

@@ -33,7 +33,7 @@ final class MatMulCuda {
      */
     static final int SPLIT_BLOCKS_PER_SM = splitBlocksPerSm(System.getProperty("strata.cuda.gemvSplitBlocksPerSm", "2"));
 
-    static int splitBlocksPerSm(String value) { return intProperty("strata.cuda.gemvSplitBlocksPerSm", value, 1, 8); }
+    static int splitBlocksPerSm(String value) { return CudaSwitches.intInRange("strata.cuda.gemvSplitBlocksPerSm", value, 1, 8); }
 
     /**
      * Columns per block of the fused decode GEMV without a gate, where n is large enough not to be
@@ -43,15 +43,7 @@ final class MatMulCuda {
      */
     static final int PLAIN_COLS = plainCols(System.getProperty("strata.cuda.gemvCols", "8"));
 
-    static int plainCols(String value) {
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v == 2 || v == 4 || v == 8) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message naming what is expected
-        }
-        throw new IllegalArgumentException("strata.cuda.gemvCols: '" + value + "'; expected 8, 4 or 2");
-    }
+    static int plainCols(String value) { return CudaSwitches.columns("strata.cuda.gemvCols", value, false); }
 
     /**
      * Columns per block of the fused decode GEMV with a gate/up pair, where n is large enough not
@@ -63,29 +55,10 @@ final class MatMulCuda {
      */
     static final int GATE_COLS = gateCols(System.getProperty("strata.cuda.gemvGateCols", "auto"));
 
-    static int gateCols(String value) {
-        if (value.trim().equals("auto")) return 0;
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v == 2 || v == 4 || v == 8) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message naming what is expected
-        }
-        throw new IllegalArgumentException("strata.cuda.gemvGateCols: '" + value + "'; expected auto, 8, 4 or 2");
-    }
+    static int gateCols(String value) { return CudaSwitches.columns("strata.cuda.gemvGateCols", value, true); }
 
     /** Columns per block of the fused gate/up GEMV over `rows` activation rows (not split for small n). */
     static int gateCols(int rows, int setting) { return setting != 0 ? setting : rows == 1 ? 4 : GEMV_WARPS_PER_BLOCK; }
-
-    private static int intProperty(String property, String value, int min, int max) {
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v >= min && v <= max) return v;
-        } catch (NumberFormatException e) {
-            // falls through to the message naming what is expected
-        }
-        throw new IllegalArgumentException(property + ": '" + value + "'; expected an integer from " + min + " to " + max);
-    }
 
     /** Columns per block for gemv_out_in_split: the most (≤ 8, a power of two) that still give enough blocks; 0 = no split. */
     static int splitColumns(int n, int multiprocessors) {
