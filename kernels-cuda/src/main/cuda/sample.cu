@@ -181,6 +181,17 @@ __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, i
 
 }  // namespace
 
+// The 2^-40 fixed-point weight exp((l - m) / t) of a logit l under row max m and temperature t.
+__device__ __forceinline__ unsigned long long fixed_mass(float l, float m, float t) {
+    return (unsigned long long)(expf((l - m) / t) * 0x1p40f);
+}
+
+// The mass top-p needs kept, topP · z (topP in 2^-24 units), at least 1.
+__device__ __forceinline__ unsigned long long top_p_need(unsigned long long z, int topP) {
+    const unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
+    return need == 0ull ? 1ull : need;
+}
+
 // Candidates (keys at or above the top-k floor) kept in shared memory for the passes after it.
 constexpr int CAND_CAP = 2048;
 
@@ -259,12 +270,9 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     const auto cutP = [&](const float* src, int n) {
         return radix_select(src, n, hist, &pickBin, &pickNeed,
                             [=](float l, unsigned k) {
-                                return k >= thrK && k != 0u ? (unsigned long long)(expf((l - m) / t) * 0x1p40f) : 0ull;
+                                return k >= thrK && k != 0u ? fixed_mass(l, m, t) : 0ull;
                             },
-                            [=](unsigned long long z) {
-                                const unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
-                                return need == 0ull ? 1ull : need;
-                            });
+                            [=](unsigned long long z) { return top_p_need(z, topP); });
     };
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
@@ -281,7 +289,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
                 const unsigned k = sample_key(l);
                 if (k < lo) return;
                 const float d = (l - m) / t;
-                if (z != nullptr && k != 0u) mz += (unsigned long long)(expf(d) * 0x1p40f);
+                if (z != nullptr && k != 0u) mz += fixed_mass(l, m, t);
                 if (d + GUMBEL_MAX < dv || (minP > 0.f && !(expf(d) >= minP))) return;
                 const float s = d + gumbel(base, c);
                 if (strata::argmax_better(s, c, dv, di)) { dv = s; di = c; }
@@ -293,15 +301,14 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         const auto massAbove = [&](unsigned lo) {
             unsigned long long mz = 0ull;
             const auto f = [&](float l, int) {
-                if (sample_key(l) >= lo) mz += (unsigned long long)(expf((l - m) / t) * 0x1p40f);
+                if (sample_key(l) >= lo) mz += fixed_mass(l, m, t);
             };
             for_kept(compact, candL, candC, nCand, xr, cols, f);
             return block_sum_u64(mz, sz);
         };
         unsigned long long z;
         int j = drawFrom(thrK, &z);
-        unsigned long long need = (z >> 24) * (unsigned long long)topP + (((z & 0xFFFFFFull) * (unsigned long long)topP) >> 24);
-        if (need == 0ull) need = 1ull;
+        const unsigned long long need = top_p_need(z, topP);
         for (int round = 1; round <= ROUNDS; round++) {
             const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF
             if (massAbove(above) < need) {
