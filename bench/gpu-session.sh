@@ -17,7 +17,8 @@
 #   4. ab.md: Generator's greedy loop (tg+greedy) at batch 1 alternating over the decode
 #      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
 #      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
-#      auto/8); strata.cuda.fusedKvAppend auto/off at batch 1, 8 and 32; the per-op profile at batch 1.
+#      auto/8); strata.cuda.fusedKvAppend auto/off at batch 1, 8 and 32; the per-op profile at batch 1
+#      (per op kind and per node role, each isolated and in the step).
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
 #      Sample op (timed from device graphs).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
@@ -47,7 +48,7 @@ bench() {
     shift
     fits 25 "bench $label" || return
     timeout 90 "${JAVA[@]}" "${props[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cuda --generate-model 1b "$@" 2>&1 |
-        quiet | grep -E "^\| (llama|[A-Z_]+ )|[Ss]tep" | sed "s/^/$label /" | tee -a "$OUT/ab.md"
+        quiet | grep -E "^\| (llama|[A-Z_]+ |[a-z_]+ \| [0-9]+ \|)|[Ss]tep" | sed "s/^/$label /" | tee -a "$OUT/ab.md"
 }
 junit() { # LOGFILE TIMEOUT [java props and launcher selectors...]
     local log=$1 t=$2; shift 2
@@ -143,6 +144,6 @@ main() {
     banner "7. summary"
     timeout 20 python3 bench/gpu/summary.py "$OUT"
     echo "## A/B (tg/pp rows; see ab.md)"
-    grep -E "\| (tg|pp)|[Ss]tep|\| [A-Z]+ \|" "$OUT/ab.md" | sed -E 's/\| llama \| [^|]*\| cuda \| [^|]*\| //; s/"device":"[^"]*",//'
+    grep -E "\| (tg|pp)|[Ss]tep|\| [A-Z]+ \||\| [a-z_]+ \| [0-9]+ \|" "$OUT/ab.md" | sed -E 's/\| llama \| [^|]*\| cuda \| [^|]*\| //; s/"device":"[^"]*",//'
 }
 main 2>&1 | tee -a "$LOG"

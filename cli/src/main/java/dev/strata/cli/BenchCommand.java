@@ -47,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--gen-tokens"}, defaultValue = "128") int tg;
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3") int reps;
     @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "sequences decoded together in tg (tokens/s counts all of them)") int batch;
-    @Option(names = "--profile", description = "after tg, time every op of one decode step on the device and print the sum per op kind")
+    @Option(names = "--profile", description = "after tg, time every op of one decode step on the device, isolated and in the step, and print the sums per op kind and per node")
     boolean profile;
     @Option(names = "--sample", description = "tg draws each next token on the device and feeds it back: temperature,top-k,top-p[,min-p] (e.g. 0.8,40,0.95)")
     String sample;
@@ -152,15 +152,26 @@ final class BenchCommand implements Callable<Integer> {
         engine.device().synchronize();
         out.printf(Locale.ROOT, "%nDecode step: %.1f µs per step measured (host included); input transfer + the recorded device graph: %.1f µs (device events, best of 5)%n",
                 stepMicros, replayMicros[0]);
-        List<OpProfiler.OpTime> times = OpProfiler.profile(ex, engine.kv());
-        double total = times.stream().mapToDouble(OpProfiler.OpTime::micros).sum();
-        out.printf(Locale.ROOT, "Decode step profile (batch %d, %d ops; each re-launched %d× back to back, from a device graph where the backend has one): step %.1f µs measured, ops sum %.1f µs%n",
-                batch, times.size(), OpProfiler.REPEAT, stepMicros, total);
-        out.printf(Locale.ROOT, "| op | count | µs per step | share of step |%n|---|---|---|---|%n");
-        Map<OpKind, Long> counts = times.stream().collect(Collectors.groupingBy(OpProfiler.OpTime::kind, () -> new EnumMap<>(OpKind.class), Collectors.counting()));
-        OpProfiler.byKind(times).forEach((k, us) -> out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f%% |%n", k, counts.get(k), us, 100 * us / stepMicros));
+        List<OpProfiler.OpTime> isolated = OpProfiler.profile(ex, engine.kv());
+        List<OpProfiler.OpTime> inStep = OpProfiler.inStep(ex, engine.kv());
+        out.printf(Locale.ROOT, "Decode step profile (batch %d, %d ops): step %.1f µs measured, ops sum %.1f µs isolated (each re-launched %d× back to back, "
+                        + "from a device graph where the backend has one), %.1f µs in step (differences of prefix graphs timed after a whole step: "
+                        + "cold weights and kernel boundaries included)%n",
+                batch, isolated.size(), stepMicros, sum(isolated), OpProfiler.REPEAT, sum(inStep));
+        out.printf(Locale.ROOT, "| op | count | µs isolated | µs in step | share of step |%n|---|---|---|---|---|%n");
+        Map<OpKind, Long> counts = isolated.stream().collect(Collectors.groupingBy(OpProfiler.OpTime::kind, () -> new EnumMap<>(OpKind.class), Collectors.counting()));
+        Map<OpKind, Double> inStepByKind = OpProfiler.byKind(inStep);
+        OpProfiler.byKind(isolated).forEach((k, us) -> out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f%% |%n", k, counts.get(k), us,
+                inStepByKind.get(k), 100 * inStepByKind.get(k) / stepMicros));
+        out.printf(Locale.ROOT, "%n| node role (its layers summed) | count | µs isolated | µs in step | share of step |%n|---|---|---|---|---|%n");
+        Map<String, Long> roleCounts = isolated.stream().collect(Collectors.groupingBy(t -> OpProfiler.role(t.name()), Collectors.counting()));
+        Map<String, Double> inStepByRole = OpProfiler.byRole(inStep);
+        OpProfiler.byRole(isolated).forEach((role, us) -> out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f%% |%n", role, roleCounts.get(role), us,
+                inStepByRole.get(role), 100 * inStepByRole.get(role) / stepMicros));
         out.flush();
     }
+
+    private static double sum(List<OpProfiler.OpTime> times) { return times.stream().mapToDouble(OpProfiler.OpTime::micros).sum(); }
 
     private interface Run { double tokensPerSecond(); }
 

@@ -132,6 +132,11 @@ class CliTest {
         Result greedy = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "-r", "1", "--sample", "0,0,1");
         assertEquals(0, greedy.code(), greedy.err());
         assertTrue(greedy.out().contains("| tg4+greedy |"), "Generator's greedy loop is labelled so: " + greedy.out());
+        Result profiled = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "-r", "1", "--profile");
+        assertEquals(0, profiled.code(), profiled.err());
+        assertTrue(profiled.out().contains("| op | count | µs isolated | µs in step | share of step |"), profiled.out());
+        assertTrue(profiled.out().lines().anyMatch(l -> l.startsWith("| MATMUL | 9 | ")), "2 layers × 4 matmuls + the head: " + profiled.out());
+        assertTrue(profiled.out().lines().anyMatch(l -> l.startsWith("| qkv | 2 | ")), "per role, both layers summed: " + profiled.out());
         Result malformed = run("bench", "--model", tmp.toString(), "--backend", "cpu", "-p", "0", "-n", "4", "--sample", "0.8,x,0.9");
         assertNotEquals(0, malformed.code());
         assertTrue(malformed.err().contains("expected temperature,top-k,top-p[,min-p]"), malformed.err());

@@ -170,8 +170,13 @@ public final class GraphExecutor implements AutoCloseable {
      * an earlier node's inputs). For profiling; KV appends rewrite the same rows.
      */
     public void replayPrefix(int count, KvCache kv) {
-        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
+        rewriteInputs();
         for (int i = 0; i < count; i++) launchNode(i, kv);
+    }
+
+    /** Re-writes the last run's inputs, whose memory later nodes may have reused (for profiling). */
+    public void rewriteInputs() {
+        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
     }
 
     /**
@@ -181,7 +186,7 @@ public final class GraphExecutor implements AutoCloseable {
     public boolean replayRecorded(KvCache kv) {
         ComputeDevice.Replay r = replays.get(kv == null ? null : kv.storage());
         if (r == null) return false;
-        if (staging.byteSize() > 0) device.write(arena, inputStart, staging);
+        rewriteInputs();
         r.launch();
         return true;
     }

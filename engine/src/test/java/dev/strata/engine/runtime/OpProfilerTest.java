@@ -22,6 +22,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,6 +50,25 @@ class OpProfilerTest {
             assertEquals(ex.graph().nodes().size(), times.size());
             for (OpProfiler.OpTime t : times) assertTrue(t.micros() > 0, t.toString());
             assertArrayEquals(before, ex.read("logits", arena).data().toArray(ValueLayout.JAVA_FLOAT), "after profiling");
+
+            List<OpProfiler.OpTime> inStep = OpProfiler.inStep(ex, engine.kv());
+            assertEquals(times.stream().map(OpProfiler.OpTime::name).toList(), inStep.stream().map(OpProfiler.OpTime::name).toList());
+            assertTrue(inStep.stream().mapToDouble(OpProfiler.OpTime::micros).sum() > 0, inStep.toString());
+            assertArrayEquals(before, ex.read("logits", arena).data().toArray(ValueLayout.JAVA_FLOAT), "after the in-step profile");
+
+            Map<String, Double> byRole = OpProfiler.byRole(inStep);
+            long perLayer = ex.graph().nodes().stream().filter(nd -> nd.out().name().endsWith("-0")).count();
+            assertTrue(perLayer > 0, "no node of layer 0 in " + times);
+            assertEquals(ex.graph().nodes().size() - perLayer, byRole.size(), "both layers' nodes fold into one role each: " + byRole.keySet());
+            assertTrue(byRole.containsKey("qkv") && byRole.containsKey("logits"), byRole.keySet().toString());
         }
+    }
+
+    @Test
+    void roleDropsTheLayerSuffixOnly() {
+        assertEquals("ffn_inp", OpProfiler.role("ffn_inp-12"));
+        assertEquals("cross_attn-x", OpProfiler.role("cross_attn-x-3"));
+        assertEquals("logits", OpProfiler.role("logits"));
+        assertEquals("layer3", OpProfiler.role("layer3"));
     }
 }
