@@ -305,6 +305,19 @@ class CudaLaunchPlanTest {
         }
     }
 
+    /** scale_f32 takes a grid for a quarter of the elements where it moves float4s (cols a multiple of 4), else one per element. */
+    @ParameterizedTest(name = "[{0}, {1}]")
+    @CsvSource({"3, 1024, 3", "1, 6, 1", "2, 257, 3", "100000, 1024, " + ElementwiseCuda.MAX_GRID})
+    void scaleLaunchesAGridForItsVectors(int rows, int cols, int blocks) {
+        GraphBuilder b = new GraphBuilder(name -> null);
+        b.output("y", b.scale(b.input("x", DType.F32, rows, cols), 0.5f, "y"));
+        Graph g = b.build();
+        List<Launch> launches = planAll(g, new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1)));
+        Launch.Kernel k = (Launch.Kernel) launches.getFirst();
+        assertEquals(List.of("scale_f32", blocks), List.of(k.function(), k.gridX()));
+        checkAll(launches, true);
+    }
+
     /**
      * A checkpoint may store inv_freq in the weights' 16-bit dtype: RoPE then launches the kernel
      * that widens that dtype (rope_bf16, rope_f16), and a decode q/k projection with such a
