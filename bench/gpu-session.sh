@@ -8,7 +8,8 @@
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false,
 #      strata.cuda.sampleCompact=off, strata.cuda.sampleTopPRejection=off); the attention, fused
 #      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch),
-#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2 and strata.cuda.decodeKeysPerSplit=32; the attention tests and decoder fixtures under
+#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32 and strata.cuda.argmaxSplit=on
+#      (with the sample and argmax tests); the attention tests and decoder fixtures under
 #      strata.cuda.prefillAttention=kv16 with the fused matmul tests under strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
 #      1B-shaped model to $STRATA_HOME. A log whose launcher found no tests is flagged.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b1 tg128 through
@@ -17,10 +18,12 @@
 #   4. ab.md: Generator's greedy loop (tg+greedy) at batch 1 alternating over the decode
 #      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
 #      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
-#      auto/8); strata.cuda.fusedKvAppend auto/off at batch 1, 8 and 32; the per-op profile at batch 1
+#      auto/8) and the greedy draw's split (strata.cuda.argmaxSplit off/on, also at batch 32);
+#      the per-op profile at batch 1
 #      (per op kind and per node role, each isolated and in the step).
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
-#      Sample op (timed from device graphs).
+#      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on
+#      (names prefixed argmaxsplit_).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   7. summary.md: bench/gpu/summary.py, printed last with the A/B lines.
 # Usage on the GPU host, from the repository root: bash bench/gpu-session.sh
@@ -64,7 +67,7 @@ main() {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     "${STRATA[@]}" devices 2>&1 | quiet
 
-    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split | kv16, gate cols 2) + model generation on the cpu"
+    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split, argmax split | kv16, gate cols 2) + model generation on the cpu"
     junit "$OUT/tests.log" 200 -Dstrata.test.backends=cuda --select-package dev.strata.tests --select-package dev.strata.cuda \
         --select-package dev.strata.engine --exclude-classname '.*\.(MiniLmOnnxRuntimeTest|EmbedCommandTest)' &
     local a=$!
@@ -76,7 +79,8 @@ main() {
         --select-class dev.strata.tests.DecoderFixtureTest --select-class dev.strata.tests.EncoderFixtureTest &
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.gemvGateCols=8 \
-        -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 \
+        -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 -Dstrata.cuda.argmaxSplit=on \
+        --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.GatherArgmaxConformanceTest \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
         --select-class dev.strata.tests.EncoderDecoderFixtureTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest \
@@ -121,13 +125,12 @@ main() {
         for c in auto 8; do
             bench "b1-greedy gateCols=$c" "-Dstrata.cuda.gemvGateCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
-    done
-    for round in 1 2; do
-        for b in 1 8 32; do
-            for f in auto off; do
-                bench "b$b-greedy fusedKvAppend=$f" "-Dstrata.cuda.fusedKvAppend=$f" -- -p 0 -n 64 -r 3 -b "$b" --sample 0,0,1
-            done
+        for a in off on; do
+            bench "b1-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
+    done
+    for a in off on; do
+        bench "b32-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 64 -r 3 -b 32 --sample 0,0,1
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
 
@@ -135,6 +138,8 @@ main() {
     : > "$OUT/strata-kernels.jsonl"
     fits 70 "kernel roofline" && timeout 100 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
         --ops gemv,attention,scale,sample 2>/dev/null | tee "$OUT/strata-kernels.jsonl"
+    fits 30 "sample op, argmax split" && timeout 40 "${JAVA[@]}" -Dstrata.cuda.argmaxSplit=on -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline \
+        --backend cuda --ops sample 2>/dev/null | sed 's/"name":"sample_/"name":"argmaxsplit_sample_/' | tee -a "$OUT/strata-kernels.jsonl"
 
     banner "6. HF eager decode"
     fits 90 "HF eager" && timeout $(($(left) - 25)) python3 bench/gpu/torch_reference.py --model "$MODEL_DIR" \

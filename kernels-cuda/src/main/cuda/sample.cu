@@ -26,8 +26,13 @@
 // it iff the mass of the keys above j's is below topP · Z (one pass, no histogram). A rejected draw
 // is followed by a draw among the keys above it; after ROUNDS rejections the radix select runs.
 // A draw is accepted with probability >= topP, so a top-p row usually takes 3 passes, not 6.
-// Launch: grid = rows, block 1024 (any multiple of 32 up to 1024); options: bit 0 compactAllowed,
-// bit 1 topPRejection.
+// A greedy row (by its params: temperature <= 0 or top-k 1) may be split over gridDim.y blocks:
+// block (r, s) finds pass 1's argmax over columns [s·chunk, (s+1)·chunk), chunk = ceil(cols /
+// splits), and the row's last block merges the parts (split_argmax_merge in strata_cuda.cuh;
+// partV / partI hold rows·splits entries, counters rows ints that are zero before the launch and
+// after it). Other rows are drawn by block (r, 0) alone as above; with one split the three may be null.
+// Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
+// compactAllowed, bit 1 topPRejection.
 #include "strata_cuda.cuh"
 
 namespace {
@@ -196,7 +201,7 @@ __device__ __forceinline__ unsigned long long top_p_need(unsigned long long z, i
 constexpr int CAND_CAP = 2048;
 
 extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
-                                      int cols, int options) {
+                                      int cols, int options, float* partV, int* partI, int* counters) {
     const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0;
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
@@ -210,8 +215,27 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     __shared__ float candL[CAND_CAP];  // the row's keys at or above the top-k floor: logits
     __shared__ int candC[CAND_CAP];    // and their tokens, in no particular order
     __shared__ int nCand;
-    const float* xr = x + (size_t)blockIdx.x * xStride;
-    const int* p = params + (size_t)blockIdx.x * pStride;
+    const int row = blockIdx.x, splits = gridDim.y;
+    const float* xr = x + (size_t)row * xStride;
+    const int* p = params + (size_t)row * pStride;
+    if (splits > 1) {
+        if (__int_as_float(p[0]) > 0.f && p[1] != 1) {
+            if (blockIdx.y != 0) return;  // a row to draw from: block (row, 0) runs every pass below
+        } else {
+            const int chunk = (cols + splits - 1) / splits;
+            const int lo = min(cols, (int)blockIdx.y * chunk), n = min(cols, lo + chunk) - lo;
+            float v = -INFINITY;
+            int i = strata::NO_INDEX;
+            for_row<false>(xr + lo, n, [&](float l, int c) {
+                if (strata::argmax_better(l, lo + c, v, i)) { v = l; i = lo + c; }
+            });
+            i = strata::block_argmax(v, i, sv, si);
+            v = i == strata::NO_INDEX ? -INFINITY : xr[i];
+            if (!strata::split_argmax_merge(v, i, partV, partI, counters, row, splits)) return;
+            if (threadIdx.x == 0) out[row] = cols <= 0 || i == strata::NO_INDEX || xr[0] != xr[0] ? 0 : i;
+            return;
+        }
+    }
 
     float bv = -INFINITY;
     int bi = strata::NO_INDEX;
@@ -225,7 +249,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     const float t = __int_as_float(p[0]), minP = __int_as_float(p[3]);
     const int topK = p[1], topP = p[2];
     if (!(t > 0.f) || topK == 1 || !isfinite(m)) {
-        if (threadIdx.x == 0) out[blockIdx.x] = best;
+        if (threadIdx.x == 0) out[row] = best;
         return;
     }
 
@@ -312,7 +336,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         for (int round = 1; round <= ROUNDS; round++) {
             const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF
             if (massAbove(above) < need) {
-                if (threadIdx.x == 0) out[blockIdx.x] = j;
+                if (threadIdx.x == 0) out[row] = j;
                 return;
             }
             if (round < ROUNDS) j = drawFrom(above, nullptr);
@@ -331,5 +355,5 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     };
     for_kept(compact, candL, candC, nCand, xr, cols, draw);
     const int pick = strata::block_argmax(bv, bi, sv, si);
-    if (threadIdx.x == 0) out[blockIdx.x] = pick == strata::NO_INDEX ? best : pick;
+    if (threadIdx.x == 0) out[row] = pick == strata::NO_INDEX ? best : pick;
 }

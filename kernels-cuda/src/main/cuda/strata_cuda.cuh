@@ -129,6 +129,45 @@ __device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si) 
     return i;
 }
 
+// Merges a row argmax split over the blocks (row, 0..splits) of a launch: every thread of block
+// (row, blockIdx.y) passes its part's winner (v, i) (i NO_INDEX where the part had none); thread 0
+// publishes it in partV / partI[row·splits + blockIdx.y] and counts the block in counters[row]
+// (zero before the launch). The row's last block to finish gets true and (v, i) of the whole row
+// (the same winner a single scan finds: argmax_better is a total order on (value, index)) in every
+// thread, and resets counters[row] to 0 for the next launch; every other block gets false.
+__device__ __forceinline__ bool split_argmax_merge(float& v, int& i, float* partV, int* partI, int* counters, int row, int splits) {
+    __shared__ int last;
+    __shared__ float mergedV;
+    __shared__ int mergedI;
+    if (threadIdx.x == 0) {
+        partV[(size_t)row * splits + blockIdx.y] = v;
+        partI[(size_t)row * splits + blockIdx.y] = i;
+        __threadfence();
+        last = atomicAdd(counters + row, 1) == splits - 1;
+    }
+    __syncthreads();
+    if (!last) return false;
+    if (threadIdx.x < 32) {
+        float bv = -INFINITY;
+        int bi = NO_INDEX;
+        for (int s = threadIdx.x; s < splits; s += 32) {
+            const float pv = __ldcg(partV + (size_t)row * splits + s);
+            const int pi = __ldcg(partI + (size_t)row * splits + s);
+            if (argmax_better(pv, pi, bv, bi)) { bv = pv; bi = pi; }
+        }
+        warp_argmax(bv, bi);
+        if (threadIdx.x == 0) {
+            mergedV = bv;
+            mergedI = bi;
+            counters[row] = 0;
+        }
+    }
+    __syncthreads();
+    v = mergedV;
+    i = mergedI;
+    return true;
+}
+
 // Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU, 4 TANH.
 // Float math with the precise libdevice functions (no fast-math); NaN propagates.
 __device__ __forceinline__ float activation(float x, int act) {

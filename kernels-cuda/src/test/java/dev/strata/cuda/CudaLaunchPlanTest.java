@@ -21,9 +21,11 @@ import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.model.ForwardOptions;
 import dev.strata.engine.model.LoadedModel;
 import dev.strata.engine.ops.Activation;
+import dev.strata.engine.ops.Argmax;
 import dev.strata.engine.ops.Attention;
 import dev.strata.engine.ops.AttentionSpec;
 import dev.strata.engine.ops.MatMul;
+import dev.strata.engine.ops.Sample;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
@@ -289,19 +291,60 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(3, last.args().getLast(), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both on by default");
+            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both on by default");
             assertEquals(true, ElementwiseCuda.SAMPLE_COMPACT);
             assertEquals(true, ElementwiseCuda.SAMPLE_TOP_P_REJECTION);
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
                     for (int options = 0; options < 4; options++) {
-                        Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), (options & 1) != 0, (options & 2) != 0).getFirst();
-                        assertEquals(options, on.args().getLast());
+                        Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), (options & 1) != 0, (options & 2) != 0, false).getFirst();
+                        assertEquals(options, on.args().get(6));
                         checkKernel(on);
                     }
                 }
             }
             checkAll(launches, true);
+        }
+    }
+
+    /**
+     * With strata.cuda.argmaxSplit, argmax_f32 and sample_f32 take a (rows, splits) grid, one split
+     * per 8,192 columns up to 32, and scratch for the parts (rows·splits values and indices) and the
+     * zeroed per-row counters; unsplit (the default) they take one block per row and null scratch.
+     */
+    @ParameterizedTest(name = "[{0}, {1}]")
+    @CsvSource({"1, 1000, 1", "3, 8192, 1", "3, 8193, 2", "1, 128256, 16", "32, 128256, 16", "2, 1000000, 32"})
+    void argmaxAndGreedyDrawsSplitLongRows(int rows, int cols, int splits) {
+        assertEquals(false, ElementwiseCuda.ARGMAX_SPLIT, "off until timed on a GPU");
+        assertEquals(splits, ElementwiseCuda.argmaxSplits(cols));
+        GraphBuilder b = new GraphBuilder(name -> null);
+        Tensor x = b.input("x", DType.F32, rows, cols);
+        b.output("a", b.argmax(x, "a"));
+        b.output("s", b.sample(x, b.input("p", DType.I32, rows, Sample.PARAMS), "s"));
+        Graph g = b.build();
+        for (boolean split : new boolean[] {false, true}) {
+            FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+            for (Node n : g.nodes()) {
+                List<Launch> plan = switch (n.op()) {
+                    case Argmax a -> ElementwiseCuda.argmax(a, ctx, ctx.tensor(n.out()), split);
+                    case Sample sa -> ElementwiseCuda.sample(sa, ctx, ctx.tensor(n.out()), true, true, split);
+                    default -> throw new AssertionError(n.op().toString());
+                };
+                Launch.Kernel k = (Launch.Kernel) plan.getFirst();
+                int expected = split ? splits : 1;
+                String op = k.function().startsWith("argmax") ? "argmax" : "sample";
+                assertEquals(List.of(rows, expected, 1024), List.of(k.gridX(), k.gridY(), k.block()), k.function());
+                List<Object> scratch = k.args().subList(k.args().size() - 3, k.args().size());
+                if (expected == 1) {
+                    assertEquals(List.of(new Launch.Ptr(0), new Launch.Ptr(0), new Launch.Ptr(0)), scratch, k.function());
+                } else {
+                    long partV = ((Launch.Ptr) scratch.get(0)).address();
+                    assertEquals(partV + (long) rows * expected * Float.BYTES, ((Launch.Ptr) scratch.get(1)).address(), "partI after rows·splits values");
+                    assertEquals(2L * rows * expected * Float.BYTES, ctx.scratch.get(op + "_split_parts"));
+                    assertEquals((long) rows * Integer.BYTES, ctx.scratch.get(op + "_split_counters"));
+                }
+                checkKernel(k);
+            }
         }
     }
 

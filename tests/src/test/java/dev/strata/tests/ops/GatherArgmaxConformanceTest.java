@@ -5,6 +5,7 @@
 package dev.strata.tests.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
@@ -100,6 +101,43 @@ class GatherArgmaxConformanceTest {
             int best = 0;
             for (int c = 1; c < cols; c++) if (x[r * cols + c] > x[r * cols + best]) best = c;
             expected[r] = best;
+        }
+        try (OpHarness h = new OpHarness()) {
+            var g = h.guarded(rows, 1, DType.I32, b -> b.argmax(b.input("x", DType.F32, rows, cols), "argmax"));
+            try (var s = h.open(device)) {
+                HostTensor out = s.run(g, Map.of("x", h.f32(rows, cols, x)), null);
+                assertArrayEquals(expected, OpHarness.ints(out), device + " argmax");
+            }
+        }
+    }
+    static Stream<Arguments> longRows() { return OpHarness.cross(DeviceCase.all(), List.of(20_000, 128_256)); }
+
+    /**
+     * Rows as long as a vocabulary, which a device may split over several blocks (CUDA's
+     * strata.cuda.argmaxSplit: one per 8,192 columns): equal maxima in different parts (the first
+     * wins), the maximum in the last column, a NaN at 0 (gives 0), NaNs before the maximum, all
+     * equal, all -inf.
+     */
+    @ParameterizedTest(name = "{0} argmax [6, {1}]")
+    @MethodSource("longRows")
+    void argmaxOfLongRows(DeviceCase device, int cols) {
+        int rows = 6;
+        SplittableRandom rnd = new SplittableRandom(cols);
+        float[] x = OpHarness.uniform(rnd, rows * cols, -5, 5);
+        x[cols - 5000] = 7f;
+        x[9000] = 7f;
+        x[cols + cols - 1] = 7f;
+        x[2 * cols] = Float.NaN;
+        x[2 * cols + 100] = 7f;
+        for (int c = 3 * cols + 1; c < 4 * cols; c += 7) x[c] = Float.NaN;
+        x[3 * cols + cols - 2] = 7f;
+        Arrays.fill(x, 4 * cols, 5 * cols, 0.5f);
+        Arrays.fill(x, 5 * cols, 6 * cols, Float.NEGATIVE_INFINITY);
+        int[] expected = {9000, cols - 1, 0, cols - 2, 0, 0};
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int c = 1; c < cols; c++) if (x[r * cols + c] > x[r * cols + best]) best = c;
+            assertEquals(expected[r], best, "row " + r + " of the test's own data");
         }
         try (OpHarness h = new OpHarness()) {
             var g = h.guarded(rows, 1, DType.I32, b -> b.argmax(b.input("x", DType.F32, rows, cols), "argmax"));
