@@ -25,7 +25,8 @@
 #      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on
 #      (names prefixed argmaxsplit_).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
-#   7. summary.md: bench/gpu/summary.py, printed last with the A/B lines.
+#   7. summary.md: bench/gpu/summary.py (the table, the targets, one row per A/B setting), printed
+#      last with the profile's lines.
 # Usage on the GPU host, from the repository root: bash bench/gpu-session.sh
 set -uo pipefail
 source bench/gpu/runtime.sh
@@ -148,7 +149,7 @@ main() {
 
     banner "7. summary"
     timeout 20 python3 bench/gpu/summary.py "$OUT"
-    echo "## A/B (tg/pp rows; see ab.md)"
-    grep -E "\| (tg|pp)|[Ss]tep|\| [A-Z]+ \||\| [a-z_]+ \| [0-9]+ \|" "$OUT/ab.md" | sed -E 's/\| llama \| [^|]*\| cuda \| [^|]*\| //; s/"device":"[^"]*",//'
+    echo "## profile (see ab.md)"
+    grep -v "| llama |" "$OUT/ab.md" | grep -E "[Ss]tep|\| [A-Z]+ \||\| [a-z_]+ \| [0-9]+ \|"
 }
 main 2>&1 | tee -a "$LOG"

@@ -2,8 +2,10 @@
 """Summary of a Strata GPU check: `python3 bench/gpu/summary.py OUTDIR`.
 
 Reads OUTDIR/strata-kernels.jsonl (dev.strata.bench.KernelRoofline), OUTDIR/torch.jsonl
-(bench/gpu/torch_reference.py) and OUTDIR/e2e.md (`strata bench` tables); prints a markdown table
-of Strata vs PyTorch and the targets with PASS/MISS, and writes the same to OUTDIR/summary.md.
+(bench/gpu/torch_reference.py), OUTDIR/e2e.md (`strata bench` tables) and OUTDIR/ab.md (labelled
+`strata bench` rows of the A/B stage); prints a markdown table of Strata vs PyTorch, the targets with
+PASS/MISS (from the defaults' e2e.md figures) and one row per A/B setting (its runs, their mean, at
+batch 1 the fraction of the roofline), and writes the same to OUTDIR/summary.md.
 Any input may be missing or partial: absent figures print as n/a. Standard library only.
 
 Targets (the GPU issue): batch-1 decode >= 0.6 of the weight-bandwidth roofline
@@ -227,6 +229,7 @@ def main(argv):
     passed = sum(1 for _, g, n in targets if g is not None and g >= n)
     lines.append("")
     lines.append(f"targets: {passed}/{len(targets)} PASS")
+    lines.extend(ab_lines(parse_ab(os.path.join(outdir, "ab.md")), roofline))
     stages = os.environ.get("STRATA_STAGE_RCS")
     if stages:
         lines.insert(0, f"stage exit codes: {stages}")
@@ -239,6 +242,39 @@ def main(argv):
         print(f"note: could not write summary.md: {e}", file=sys.stderr)
     sys.stdout.write(text)
     return 0
+
+
+def parse_ab(path):
+    """OUTDIR/ab.md's `strata bench` rows ("LABEL | llama | ... | batch | test | mean ± sd |") as
+    {(label, batch, test): [mean, ...]} in file order; profile and other lines are skipped."""
+    out = {}
+    if not os.path.isfile(path):
+        return out
+    with open(path, errors="replace") as f:
+        for line in f:
+            cells = [c.strip() for c in line.rstrip().rstrip("|").split("|")]
+            if len(cells) < 9 or not re.fullmatch(r"(tg|pp)\d+(\+\w+)?", cells[-2]):
+                continue
+            m = re.match(r"([\d.]+)", cells[-1])
+            try:
+                batch = int(cells[-3])
+            except ValueError:
+                continue
+            if m:
+                out.setdefault((cells[0], batch, cells[-2]), []).append(float(m.group(1)))
+    return out
+
+
+def ab_lines(ab, roofline):
+    """One row per A/B setting: every run's tok/s, their mean and, at batch 1, the fraction of the roofline."""
+    if not ab:
+        return []
+    lines = ["", "| A/B setting (ab.md) | batch | test | runs, tok/s | mean | of roofline |", "|---|---:|---|---|---:|---:|"]
+    for (label, batch, test), vals in ab.items():
+        mean = sum(vals) / len(vals)
+        of = fmt(ratio(mean, roofline), 3) if batch == 1 else ""
+        lines.append(f"| {label} | {batch} | {test} | {', '.join(fmt(v, 1) for v in vals)} | {fmt(mean, 1)} | {of} |")
+    return lines
 
 
 def by_name_any(rows, name):
