@@ -16,13 +16,16 @@ import java.util.List;
 final class Blocks {
     private Blocks() {}
 
-    /** The standard decoder inputs. */
+    /**
+     * The standard decoder inputs; lastRows is null with allLogits and for one new token per
+     * sequence (each row is then its sequence's last: the logits take the rows as they are).
+     */
     record Inputs(Tensor tokens, Tensor positions, Tensor past, Tensor slots, Tensor lastRows) {
         static Inputs declare(GraphBuilder g, int batch, int seqLen, ForwardOptions o) {
             int rows = batch * seqLen;
             return new Inputs(g.input("tokens", DType.I32, rows, 1), g.input("positions", DType.I32, rows, 1),
                     g.input("past", DType.I32, batch, 1), g.input("slots", DType.I32, batch, 1),
-                    o.allLogits() ? null : g.input("last_rows", DType.I32, batch, 1));
+                    o.allLogits() || seqLen == 1 ? null : g.input("last_rows", DType.I32, batch, 1));
         }
     }
 
@@ -148,7 +151,7 @@ final class Blocks {
     }
 
     /**
-     * Marks hidden_states.{numLayers}; the optional last-row gather, the LM head and the next token. With a
+     * Marks hidden_states.{numLayers}; the last-row gather (where in.lastRows() is not null), the LM head and the next token. With a
      * prenorm the final norm is fused into the LM head (after the gather, so only the rows that get
      * logits are normalised), unless hidden states are wanted: HF's last one is the normed state.
      */
@@ -158,7 +161,7 @@ final class Blocks {
             prenorm = null;
         }
         if (o.hiddenStates()) g.output("hidden_states." + numLayers, x);
-        Tensor rows = o.allLogits() ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
+        Tensor rows = in.lastRows() == null ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
         Tensor logits = g.name(g.matmul(new MatMul(rows, lmHead, null, WeightLayout.OUT_IN, prenorm, null, null), "logits"), "logits", -1);
         g.output("logits", logits);
         nextToken(g, logits, o);

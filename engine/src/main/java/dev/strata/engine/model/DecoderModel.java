@@ -1,7 +1,8 @@
 // A decoder-only architecture: builds the forward graph for `batch` sequences of `seqLen` new
 // tokens each. Graph inputs (all I32): tokens [batch*seqLen, 1], positions [batch*seqLen, 1],
 // past [batch, 1] (tokens already cached per sequence), slots [batch, 1] (KV slot per sequence),
-// and without allLogits last_rows [batch, 1]. Outputs: logits [rows, vocab];
+// and without allLogits, where seqLen > 1, last_rows [batch, 1] (each sequence's row whose logits
+// are wanted; with one new token per sequence every row is). Outputs: logits [rows, vocab];
 // hidden_states.{i} [batch*seqLen, hidden] when asked (i = 0 embeddings … L final-normed);
 // next_token [rows, 1] by argmax or drawn under the input sampling I32 [rows, Sample.PARAMS]
 // (ForwardOptions.nextToken).

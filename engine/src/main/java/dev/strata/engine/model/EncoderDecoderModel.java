@@ -10,7 +10,7 @@
 //   keys and values, left on the device for the decoder graphs.
 // Decoder graph for `seqLen` new tokens per sequence over a KV cache of `capacity` tokens.
 //   Inputs: tokens, positions I32 [batch*seqLen, 1] (positions = past + i); past, slots
-//   I32 [batch, 1]; last_rows I32 [batch, 1] without allLogits; cross_mask F32 [batch, srcLen];
+//   I32 [batch, 1]; last_rows I32 [batch, 1] without allLogits where seqLen > 1; cross_mask F32 [batch, srcLen];
 //   position_buckets I32 [batch*seqLen*capacity, 1] (relative-position models only).
 //   Externals: cross_k.{l}, cross_v.{l} (bound to the encoder's outputs).
 //   Outputs: logits [rows, vocab]; hidden_states.{i} [batch*seqLen, d_model] with hiddenStates;

@@ -22,14 +22,14 @@ final class Seq2SeqBlocks {
         }
     }
 
-    /** Decoder inputs; positions and buckets are null where unused, lastRows null with allLogits. */
+    /** Decoder inputs; positions and buckets are null where unused, lastRows null with allLogits or one new token per sequence. */
     record DecoderInputs(Tensor tokens, Tensor positions, Tensor past, Tensor slots, Tensor lastRows, Tensor crossMask, Tensor buckets) {
         static DecoderInputs declare(GraphBuilder g, int batch, int srcLen, int seqLen, int capacity, ForwardOptions o,
                                      boolean positions, boolean buckets) {
             int rows = batch * seqLen;
             return new DecoderInputs(g.input("tokens", DType.I32, rows, 1), positions ? g.input("positions", DType.I32, rows, 1) : null,
                     g.input("past", DType.I32, batch, 1), g.input("slots", DType.I32, batch, 1),
-                    o.allLogits() ? null : g.input("last_rows", DType.I32, batch, 1), g.input("cross_mask", DType.F32, batch, srcLen),
+                    o.allLogits() || seqLen == 1 ? null : g.input("last_rows", DType.I32, batch, 1), g.input("cross_mask", DType.F32, batch, srcLen),
                     buckets ? g.input("position_buckets", DType.I32, Math.multiplyExact(rows, capacity), 1) : null);
         }
     }
@@ -56,7 +56,7 @@ final class Seq2SeqBlocks {
 
     /** Optional last-row gather, LM head (with an optional [1, vocab] logits bias) and the next token (Blocks.nextToken). */
     static void head(GraphBuilder g, DecoderInputs in, Tensor x, Tensor lmHead, Tensor logitsBias, ForwardOptions o) {
-        Tensor rows = o.allLogits() ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
+        Tensor rows = in.lastRows() == null ? x : g.name(g.embedding(x, in.lastRows(), "last_rows"), "last_rows", -1);
         Tensor logits = g.name(g.matmul(rows, lmHead, logitsBias, WeightLayout.OUT_IN, "logits"), "logits", -1);
         g.output("logits", logits);
         Blocks.nextToken(g, logits, o);

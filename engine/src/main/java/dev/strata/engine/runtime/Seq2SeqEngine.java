@@ -154,7 +154,7 @@ public final class Seq2SeqEngine implements AutoCloseable {
             in.put("positions", ints(arena, positions));
             in.put("past", ints(arena, past));
             in.put("slots", ints(arena, slotIds(batch)));
-            in.put("last_rows", ints(arena, last));
+            if (ex.graph().inputs().containsKey("last_rows")) in.put("last_rows", ints(arena, last));
             in.put("cross_mask", floats(arena, batch, srcLen, mask));
             if (c.relativeBuckets() > 0) {
                 in.put("position_buckets", ints(arena, RelativePositionBuckets.decoder(past, seqLen, capacity, c.relativeBuckets(), c.relativeMaxDistance())));
