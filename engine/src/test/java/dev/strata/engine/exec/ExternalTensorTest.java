@@ -15,20 +15,31 @@ import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.tensor.DType;
 import dev.strata.engine.tensor.HostTensor;
 import java.lang.foreign.Arena;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ExternalTensorTest {
-    @Test
-    void boundExternalReadsTheProducersOutput() {
+    /** kv[2, 3] = 2·x. */
+    static Graph producer() {
         GraphBuilder pb = new GraphBuilder(name -> null);
         pb.output("kv", pb.scale(pb.input("x", DType.F32, 2, 3), 2f, "kv"));
-        Graph producer = pb.build();
+        return pb.build();
+    }
+
+    /** y[2, 3] = kv + one, kv external (another executor's output). */
+    static Graph consumer() {
         GraphBuilder cb = new GraphBuilder(name -> null);
-        Tensor ext = cb.external("kv", DType.F32, 2, 3);
-        cb.output("y", cb.add(ext, cb.input("one", DType.F32, 1, 3), "y"));
-        Graph consumer = cb.build();
+        cb.output("y", cb.add(cb.external("kv", DType.F32, 2, 3), cb.input("one", DType.F32, 1, 3), "y"));
+        return cb.build();
+    }
+
+    @Test
+    void boundExternalReadsTheProducersOutput() {
+        Graph producer = producer(), consumer = consumer();
+        Tensor ext = consumer.externals().get("kv");
         assertEquals(Map.of("kv", ext), consumer.externals());
+        assertEquals(List.of(DType.F32, 2, 3), List.of(ext.dtype(), ext.rows(), ext.cols()));
         try (CpuDevice dev = new CpuDevice(true, 1); DeviceWeights w = new DeviceWeights(dev, name -> null);
              GraphExecutor p = new GraphExecutor(producer, w); GraphExecutor c = new GraphExecutor(consumer, w); Arena arena = Arena.ofConfined()) {
             HostTensor x = HostTensor.allocate(arena, DType.F32, 2, 3), one = HostTensor.allocate(arena, DType.F32, 1, 3);

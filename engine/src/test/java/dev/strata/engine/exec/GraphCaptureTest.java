@@ -17,7 +17,6 @@ import dev.strata.engine.backend.Support;
 import dev.strata.engine.cpu.CpuDevice;
 import dev.strata.engine.graph.Graph;
 import dev.strata.engine.graph.GraphBuilder;
-import dev.strata.engine.graph.Tensor;
 import dev.strata.engine.kv.KvSpec;
 import dev.strata.engine.kv.KvStorage;
 import dev.strata.engine.ops.Op;
@@ -148,13 +147,7 @@ class GraphCaptureTest {
 
     @Test
     void rebindingAnExternalDropsTheRecordedGraph() {
-        GraphBuilder pb = new GraphBuilder(name -> null);
-        pb.output("kv", pb.scale(pb.input("x", DType.F32, 2, 3), 2f, "kv"));
-        Graph producer = pb.build();
-        GraphBuilder cb = new GraphBuilder(name -> null);
-        Tensor ext = cb.external("kv", DType.F32, 2, 3);
-        cb.output("y", cb.add(ext, cb.input("one", DType.F32, 1, 3), "y"));
-        Graph consumer = cb.build();
+        Graph producer = ExternalTensorTest.producer(), consumer = ExternalTensorTest.consumer();
         try (RecordingDevice dev = new RecordingDevice(true); DeviceWeights w = new DeviceWeights(dev, name -> null);
              GraphExecutor p1 = new GraphExecutor(producer, w); GraphExecutor p2 = new GraphExecutor(producer, w);
              GraphExecutor c = new GraphExecutor(consumer, w); Arena arena = Arena.ofConfined()) {
