@@ -120,7 +120,7 @@ public final class DecoderEngine implements AutoCloseable {
                 MemorySegment.copy(tokens, 0, tok.data(), ValueLayout.JAVA_INT, 0, count);
                 inputs.put("tokens", tok);
             }
-            if (!options.allLogits() && seqLen > 1) inputs.put("last_rows", last);
+            if (ex.graph().inputs().containsKey("last_rows")) inputs.put("last_rows", last);
             if (sampling != null) {
                 HostTensor params = HostTensor.allocate(arena, DType.I32, logitsRows, Sample.PARAMS);
                 MemorySegment.copy(sampling, 0, params.data(), ValueLayout.JAVA_INT, 0, sampling.length);

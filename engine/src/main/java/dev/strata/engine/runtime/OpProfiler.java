@@ -59,7 +59,7 @@ public final class OpProfiler {
     }
 
     /**
-     * In-step device time of every node (header): nodes [0, i) are recorded as one device graph
+     * In-step device time of every node (see the file's header): nodes [0, i) are recorded as one device graph
      * (launched eagerly where the device has none) for each i and timed after a whole step. The
      * executor must have run once; its KV appends rewrite the same rows.
      */
