@@ -31,8 +31,10 @@
 // splits), and the row's last block merges the parts (split_argmax_merge in strata_cuda.cuh;
 // partV / partI hold rows·splits entries, counters rows ints that are zero before the launch and
 // after it). Other rows are drawn by block (r, 0) alone as above; with one split the three may be null.
+// With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
+// a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
-// compactAllowed, bit 1 topPRejection.
+// compactAllowed, bit 1 topPRejection, bit 2 warpPick.
 #include "strata_cuda.cuh"
 
 namespace {
@@ -69,6 +71,64 @@ __device__ __forceinline__ unsigned pick_digit(const H* hist, unsigned long long
     int b = RADIX - 1;
     for (; b > 0 && hist[b] < need; b--) need -= hist[b];
     return (unsigned)b;
+}
+
+// pick_digit's digit and reduced need, found by one whole warp instead of one thread's walk of up to
+// 256 dependent shared-memory reads: lane L sums bins 255 - 8L down to 248 - 8L, an inclusive scan
+// over the lanes (lane 0 holds the top bins) gives the units at and above each lane's lowest bin,
+// the first lane whose scan reaches need walks its own 8 bins, and where none does, bin 0 is the
+// answer as in pick_digit (need less the units of bins 1..255). Every lane returns the same.
+template <typename H>
+__device__ __forceinline__ unsigned pick_digit_warp(const H* hist, unsigned long long& need) {
+    static_assert(RADIX == 256, "8 bins per lane");
+    const int lane = threadIdx.x & 31;
+    unsigned long long v[8], sum = 0ull;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        v[i] = (unsigned long long)hist[RADIX - 1 - 8 * lane - i];
+        sum += v[i];
+    }
+    unsigned long long incl = sum;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+        const unsigned long long t = __shfl_up_sync(strata::FULL_MASK, incl, o);
+        if (lane >= o) incl += t;
+    }
+    const unsigned long long all = __shfl_sync(strata::FULL_MASK, incl, 31);
+    const unsigned reached = __ballot_sync(strata::FULL_MASK, incl >= need);
+    if (reached == 0u) {
+        need -= all - (unsigned long long)hist[0];
+        return 0u;
+    }
+    const int first = __ffs(reached) - 1;
+    unsigned digit = 0u;
+    unsigned long long rest = need - (incl - sum);  // need less the units of the bins above this lane's
+    if (lane == first) {
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            const int b = RADIX - 1 - 8 * lane - i;
+            if (b == 0 || v[i] >= rest) {
+                digit = (unsigned)b;
+                break;
+            }
+            rest -= v[i];
+        }
+    }
+    digit = __shfl_sync(strata::FULL_MASK, digit, first);
+    need = __shfl_sync(strata::FULL_MASK, rest, first);
+    return digit;
+}
+
+// The sum of all RADIX bins by one whole warp (8 per lane), in every lane.
+template <typename H>
+__device__ __forceinline__ unsigned long long warp_hist_total(const H* hist) {
+    const int lane = threadIdx.x & 31;
+    unsigned long long s = 0ull;
+#pragma unroll
+    for (int i = 0; i < RADIX / 32; i++) s += (unsigned long long)hist[lane * (RADIX / 32) + i];
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(strata::FULL_MASK, s, o);
+    return s;
 }
 
 // hist[bin] += v for every lane, aggregated per warp: logits crowd a few bins of the top digits,
@@ -150,7 +210,7 @@ __device__ __forceinline__ unsigned high_mask(int shift) { return shift == 24 ? 
 // hist, pickBin and pickNeed are shared.
 template <typename H, typename Weight, typename NeedOf>
 __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, int cols, H* hist, unsigned* pickBin,
-                                                 unsigned long long* pickNeed, Weight weight, NeedOf need_of) {
+                                                 unsigned long long* pickNeed, bool warpPick, Weight weight, NeedOf need_of) {
     unsigned prefix = 0u;
     unsigned long long need = 0ull;
     for (int shift = 24; shift >= 0; shift -= 8) {
@@ -168,7 +228,16 @@ __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, i
             if (__any_sync(strata::FULL_MASK, v != 0ull)) add_aggregated(hist, bin, v);  // warp-uniform
         });
         __syncthreads();
-        if (threadIdx.x == 0) {
+        if (warpPick) {
+            if (threadIdx.x < 32) {  // warp 0, whole
+                if (shift == 24) need = need_of(warp_hist_total(hist));
+                const unsigned bin = pick_digit_warp(hist, need);
+                if (threadIdx.x == 0) {
+                    *pickBin = bin;
+                    *pickNeed = need;
+                }
+            }
+        } else if (threadIdx.x == 0) {
             if (shift == 24) {
                 unsigned long long total = 0ull;
                 for (int b = 0; b < RADIX; b++) total += (unsigned long long)hist[b];
@@ -202,7 +271,7 @@ constexpr int CAND_CAP = 2048;
 
 extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
                                       int cols, int options, float* partV, int* partI, int* counters) {
-    const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0;
+    const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0;
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
@@ -258,7 +327,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     unsigned* counts = reinterpret_cast<unsigned*>(hist);
     const auto kth = [=](unsigned long long) { return (unsigned long long)topK; };
     const unsigned floorK = topK > 1 && topK < cols && topK <= (int)blockDim.x
-        ? radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, [](float, unsigned) { return 1ull; }, kth)
+        ? radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, warpPick, [](float, unsigned) { return 1ull; }, kth)
         : 0u;
     // With a floor, one pass copies the row's keys at or above it (every token a later pass counts
     // or draws) into candL / candC, one shared atomic per warp with any; where they fit, the later
@@ -288,11 +357,11 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     // Each select is called with the candidates or with the row, so that the row's loads stay
     // global (non-coherent) loads where the compiler can tell, as before the candidates existed.
     const auto cutK = [&](const float* src, int n) {
-        return radix_select(src, n, counts, &pickBin, &pickNeed, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth);
+        return radix_select(src, n, counts, &pickBin, &pickNeed, warpPick, [=](float, unsigned k) { return k >= floorK ? 1ull : 0ull; }, kth);
     };
     const unsigned thrK = topK > 1 && topK < cols ? (compact ? cutK(candL, nCand) : cutK(xr, cols)) : 0u;
     const auto cutP = [&](const float* src, int n) {
-        return radix_select(src, n, hist, &pickBin, &pickNeed,
+        return radix_select(src, n, hist, &pickBin, &pickNeed, warpPick,
                             [=](float l, unsigned k) {
                                 return k >= thrK && k != 0u ? fixed_mass(l, m, t) : 0ull;
                             },

@@ -155,14 +155,24 @@ final class ElementwiseCuda {
      */
     static final boolean SAMPLE_TOP_P_REJECTION = CudaSwitches.property("strata.cuda.sampleTopPRejection", "on");
 
-    /** One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT, argmaxSplits(cols) per greedy row. */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_COMPACT, SAMPLE_TOP_P_REJECTION, ARGMAX_SPLIT); }
+    /**
+     * Whether sample_f32 picks each radix pass's digit with one warp (8 bins a lane and a scan over
+     * the lanes) instead of one thread walking up to 256 bins, the same digit: system property
+     * strata.cuda.sampleWarpPick, off (the default until timed on a GPU; a top-k 40 / top-p 0.95 row
+     * runs up to 8 such passes, ~82 µs a row on an H100) or on.
+     */
+    static final boolean SAMPLE_WARP_PICK = CudaSwitches.property("strata.cuda.sampleWarpPick", "off");
 
-    /** The same with the kernel's options chosen: bit 0 compact, bit 1 top-p by rejection; split: greedy rows over several blocks. */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, boolean compact, boolean topPRejection, boolean split) {
+    /** sample_f32's options from the switches: bit 0 compaction, bit 1 top-p by rejection, bit 2 the warp pick. */
+    static final int SAMPLE_OPTIONS = (SAMPLE_COMPACT ? 1 : 0) | (SAMPLE_TOP_P_REJECTION ? 2 : 0) | (SAMPLE_WARP_PICK ? 4 : 0);
+
+    /** One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT, argmaxSplits(cols) per greedy row. */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_OPTIONS, ARGMAX_SPLIT); }
+
+    /** The same with the kernel's options chosen (SAMPLE_OPTIONS' bits); split: greedy rows over several blocks. */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
-        List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(),
-                (compact ? 1 : 0) | (topPRejection ? 2 : 0)));
+        List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(), options));
         int splits = split ? argmaxSplits(x.cols()) : 1;
         args.addAll(splitScratch(c, "sample", x.rows(), splits));
         return List.of(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));

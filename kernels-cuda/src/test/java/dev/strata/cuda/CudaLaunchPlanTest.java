@@ -291,13 +291,12 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection, both on by default");
-            assertEquals(true, ElementwiseCuda.SAMPLE_COMPACT);
-            assertEquals(true, ElementwiseCuda.SAMPLE_TOP_P_REJECTION);
+            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick off by default");
+            assertEquals(List.of(true, true, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION, ElementwiseCuda.SAMPLE_WARP_PICK));
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
-                    for (int options = 0; options < 4; options++) {
-                        Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), (options & 1) != 0, (options & 2) != 0, false).getFirst();
+                    for (int options = 0; options < 8; options++) {
+                        Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), options, false).getFirst();
                         assertEquals(options, on.args().get(6));
                         checkKernel(on);
                     }
@@ -327,7 +326,7 @@ class CudaLaunchPlanTest {
             for (Node n : g.nodes()) {
                 List<Launch> plan = switch (n.op()) {
                     case Argmax a -> ElementwiseCuda.argmax(a, ctx, ctx.tensor(n.out()), split);
-                    case Sample sa -> ElementwiseCuda.sample(sa, ctx, ctx.tensor(n.out()), true, true, split);
+                    case Sample sa -> ElementwiseCuda.sample(sa, ctx, ctx.tensor(n.out()), ElementwiseCuda.SAMPLE_OPTIONS, split);
                     default -> throw new AssertionError(n.op().toString());
                 };
                 Launch.Kernel k = (Launch.Kernel) plan.getFirst();
