@@ -16,7 +16,7 @@
 //           top-k cut → the largest key whose mass above reaches topP · Z;
 //   draw:   argmax over kept tokens (key >= both cuts, w >= min-p) of (l - m) / T - log(-log u),
 //           u hashed from (seed, step, token) by splitmix64's finaliser.
-// The row (vocab · 4 bytes) is re-read from L2 by each pass, LOADS reads in flight per thread; a
+// The row (vocab · 4 bytes) is re-read from L2 by each pass, ROW_LOADS reads in flight per thread; a
 // batch-1 draw is one block. With compactAllowed and a top-k floor, one pass copies the keys at or
 // above the floor into shared memory (up to CAND_CAP), and the top-k, top-p and draw passes read
 // those instead of the row: two reads of the row instead of up to ten.
@@ -149,30 +149,6 @@ __device__ __forceinline__ void add_aggregated(unsigned long long* hist, unsigne
     if (bin != NO_BIN && (int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[bin], ((unsigned long long)hi << 24) + lo);
 }
 
-// Row elements each thread has in flight per trip of a pass: a pass is a chain of dependent L2
-// reads per warp otherwise (a 128,256-token row is 125 trips of a 1024-thread block).
-constexpr int LOADS = 8;
-
-// Calls f(l, c) for this thread's stripe of xr[0, cols) (c = threadIdx.x + j·blockDim.x, in order),
-// after issuing LOADS reads at a time. With WHOLE, f is also called for c >= cols (l = 0) up to the
-// trip's end, so every lane of a warp makes the same calls (for warp-synchronous f).
-template <bool WHOLE, typename F>
-__device__ __forceinline__ void for_row(const float* __restrict__ xr, int cols, F f) {
-    for (int c0 = 0; c0 < cols; c0 += LOADS * blockDim.x) {
-        float l[LOADS];
-#pragma unroll
-        for (int u = 0; u < LOADS; u++) {
-            const int c = c0 + u * blockDim.x + threadIdx.x;
-            l[u] = c < cols ? xr[c] : 0.f;
-        }
-#pragma unroll
-        for (int u = 0; u < LOADS; u++) {
-            const int c = c0 + u * blockDim.x + threadIdx.x;
-            if (WHOLE || c < cols) f(l[u], c);
-        }
-    }
-}
-
 // Block sum of every thread's v; every thread gets it. scratch: 32 shared entries, reusable after.
 __device__ __forceinline__ unsigned long long block_sum_u64(unsigned long long v, unsigned long long* scratch) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
@@ -188,14 +164,14 @@ __device__ __forceinline__ unsigned long long block_sum_u64(unsigned long long v
 }
 
 // Calls f(l, token) for each compacted candidate this thread takes (shared memory) when compact,
-// else for this thread's stripe of the row (global loads, LOADS in flight).
+// else for this thread's stripe of the row (global loads, ROW_LOADS in flight).
 template <typename F>
 __device__ __forceinline__ void for_kept(bool compact, const float* candL, const int* candC, int nCand, const float* __restrict__ xr,
                                          int cols, F f) {
     if (compact) {
         for (int i = threadIdx.x; i < nCand; i += blockDim.x) f(candL[i], candC[i]);
     } else {
-        for_row<false>(xr, cols, f);
+        strata::for_row<false>(xr, cols, f);
     }
 }
 
@@ -217,7 +193,7 @@ __device__ __forceinline__ unsigned radix_select(const float* __restrict__ xr, i
         const unsigned high = high_mask(shift);
         for (int b = threadIdx.x; b < RADIX; b += blockDim.x) hist[b] = 0;
         __syncthreads();
-        for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
+        strata::for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
             unsigned bin = NO_BIN;
             unsigned long long v = 0ull;
             if (c < cols) {
@@ -291,16 +267,8 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         if (__int_as_float(p[0]) > 0.f && p[1] != 1) {
             if (blockIdx.y != 0) return;  // a row to draw from: block (row, 0) runs every pass below
         } else {
-            const int chunk = (cols + splits - 1) / splits;
-            const int lo = min(cols, (int)blockIdx.y * chunk), n = min(cols, lo + chunk) - lo;
-            float v = -INFINITY;
-            int i = strata::NO_INDEX;
-            for_row<false>(xr + lo, n, [&](float l, int c) {
-                if (strata::argmax_better(l, lo + c, v, i)) { v = l; i = lo + c; }
-            });
-            i = strata::block_argmax(v, i, sv, si);
-            v = i == strata::NO_INDEX ? -INFINITY : xr[i];
-            if (!strata::split_argmax_merge(v, i, partV, partI, counters, row, splits)) return;
+            int i;
+            if (!strata::row_argmax(xr, cols, sv, si, partV, partI, counters, row, i)) return;
             if (threadIdx.x == 0) out[row] = cols <= 0 || i == strata::NO_INDEX || xr[0] != xr[0] ? 0 : i;
             return;
         }
@@ -308,7 +276,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
 
     float bv = -INFINITY;
     int bi = strata::NO_INDEX;
-    for_row<false>(xr, cols, [&](float v, int c) {
+    strata::for_row<false>(xr, cols, [&](float v, int c) {
         if (strata::argmax_better(v, c, bv, bi)) { bv = v; bi = c; }
     });
     threadMax[threadIdx.x] = bv;
@@ -338,7 +306,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         if (threadIdx.x == 0) nCand = 0;
         __syncthreads();
         const int lane = threadIdx.x & 31;
-        for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
+        strata::for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
             const bool hit = c < cols && sample_key(l) >= floorK;
             const unsigned hits = __ballot_sync(strata::FULL_MASK, hit);
             if (hits == 0u) return;

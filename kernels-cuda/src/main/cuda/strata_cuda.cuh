@@ -129,6 +129,30 @@ __device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si) 
     return i;
 }
 
+// Row elements each thread has in flight per trip of a pass: a pass is a chain of dependent L2
+// reads per warp otherwise (a 128,256-token row is 125 trips of a 1024-thread block).
+constexpr int ROW_LOADS = 8;
+
+// Calls f(l, c) for this thread's stripe of xr[0, cols) (c = threadIdx.x + j·blockDim.x, in order),
+// after issuing ROW_LOADS reads at a time. With WHOLE, f is also called for c >= cols (l = 0) up to the
+// trip's end, so every lane of a warp makes the same calls (for warp-synchronous f).
+template <bool WHOLE, typename F>
+__device__ __forceinline__ void for_row(const float* __restrict__ xr, int cols, F f) {
+    for (int c0 = 0; c0 < cols; c0 += ROW_LOADS * blockDim.x) {
+        float l[ROW_LOADS];
+#pragma unroll
+        for (int u = 0; u < ROW_LOADS; u++) {
+            const int c = c0 + u * blockDim.x + threadIdx.x;
+            l[u] = c < cols ? xr[c] : 0.f;
+        }
+#pragma unroll
+        for (int u = 0; u < ROW_LOADS; u++) {
+            const int c = c0 + u * blockDim.x + threadIdx.x;
+            if (WHOLE || c < cols) f(l[u], c);
+        }
+    }
+}
+
 // Merges a row argmax split over the blocks (row, 0..splits) of a launch: every thread of block
 // (row, blockIdx.y) passes its part's winner (v, i) (i NO_INDEX where the part had none); thread 0
 // publishes it in partV / partI[row·splits + blockIdx.y] and counts the block in counters[row]
@@ -166,6 +190,26 @@ __device__ __forceinline__ bool split_argmax_merge(float& v, int& i, float* part
     v = mergedV;
     i = mergedI;
     return true;
+}
+
+// The argmax of row `row` (xr[0, cols)) when the row is split over gridDim.y blocks (one is fine):
+// block (row, s) scans columns [s·chunk, (s+1)·chunk), chunk = ceil(cols / splits), ROW_LOADS reads
+// in flight per thread, and split_argmax_merge joins the parts. Returns true, with the row's
+// winner in i (NO_INDEX if it has no non-NaN value), in every thread of the row's last block (the
+// only block of an unsplit row); false in the others. sv, si: 32 shared entries each.
+__device__ __forceinline__ bool row_argmax(const float* __restrict__ xr, int cols, float* sv, int* si, float* partV, int* partI,
+                                           int* counters, int row, int& i) {
+    const int splits = gridDim.y, chunk = (cols + splits - 1) / splits;
+    const int lo = min(cols, (int)blockIdx.y * chunk), hi = min(cols, lo + chunk);
+    float v = -INFINITY;
+    i = NO_INDEX;
+    for_row<false>(xr + lo, hi - lo, [&](float l, int c) {
+        if (argmax_better(l, lo + c, v, i)) { v = l; i = lo + c; }
+    });
+    i = block_argmax(v, i, sv, si);
+    if (splits == 1) return true;
+    v = i == NO_INDEX ? -INFINITY : xr[i];
+    return split_argmax_merge(v, i, partV, partI, counters, row, splits);
 }
 
 // Activation codes shared with the launchers: 0 SILU, 1 GELU_ERF, 2 GELU_TANH, 3 RELU, 4 TANH.
