@@ -20,6 +20,7 @@ package dev.strata.bench;
 import dev.strata.engine.backend.BackendOptions;
 import dev.strata.engine.backend.Backends;
 import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.RecordedWork;
 import dev.strata.engine.exec.DeviceWeights;
 import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.graph.Graph;
@@ -142,11 +143,10 @@ public final class KernelRoofline {
         };
         for (int i = 0; i < WARMUP; i++) work.run();
         dev.synchronize();
-        try (ComputeDevice.Replay replay = dev.capture(batch)) {
-            Runnable timed = replay == null ? batch : replay::launch;
+        try (RecordedWork timed = new RecordedWork(dev, batch)) {
             timed.run();
             double[] ms = new double[TIMED];
-            for (int i = 0; i < TIMED; i++) ms[i] = dev.timeNanos(timed) / 1e6 / BATCH;
+            for (int i = 0; i < TIMED; i++) ms[i] = timed.timeNanos() / 1e6 / BATCH;
             java.util.Arrays.sort(ms);
             return ms[TIMED / 2];
         }

@@ -15,6 +15,7 @@
 package dev.strata.engine.runtime;
 
 import dev.strata.engine.backend.ComputeDevice;
+import dev.strata.engine.backend.RecordedWork;
 import dev.strata.engine.exec.GraphExecutor;
 import dev.strata.engine.graph.Node;
 import dev.strata.engine.kv.KvCache;
@@ -47,11 +48,9 @@ public final class OpProfiler {
                 for (int r = 0; r < REPEAT; r++) ex.launchNode(index, kv);
             };
             ex.replayPrefix(i, kv);
-            try (ComputeDevice.Replay replay = dev.capture(repeat)) {
-                Runnable timed = replay == null ? repeat : replay::launch;
+            try (RecordedWork timed = new RecordedWork(dev, repeat)) {
                 timed.run();
-                long best = Long.MAX_VALUE;
-                for (int t = 0; t < 3; t++) best = Math.min(best, dev.timeNanos(timed));
+                long best = timed.bestNanos(3, () -> {});
                 out.add(new OpTime(nodes.get(i).out().name(), nodes.get(i).op().kind(), best / 1e3 / REPEAT));
             }
         }
@@ -73,14 +72,11 @@ public final class OpProfiler {
             Runnable prefix = () -> {
                 for (int j = 0; j < count; j++) ex.launchNode(j, kv);
             };
-            try (ComputeDevice.Replay replay = count == 0 ? null : dev.capture(prefix)) {
-                Runnable timed = replay == null ? prefix : replay::launch;
-                long best = Long.MAX_VALUE;
-                for (int t = 0; t < PREFIX_TRIALS; t++) {
+            try (RecordedWork timed = new RecordedWork(dev, prefix, count > 0)) {
+                long best = timed.bestNanos(PREFIX_TRIALS, () -> {
                     if (!ex.replayRecorded(kv)) ex.replayPrefix(n, kv);
                     ex.rewriteInputs();
-                    best = Math.min(best, dev.timeNanos(timed));
-                }
+                });
                 prefixMicros[i] = best / 1e3;
             }
         }
