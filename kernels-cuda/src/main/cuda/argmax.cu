@@ -18,8 +18,5 @@ extern "C" __global__ void argmax_f32(const float* __restrict__ x, int xStride, 
     // NaN never wins (argmax_better): it loses to every real value, including -inf.
     int bi;
     if (!strata::row_argmax(xr, cols, sv, si, partV, partI, counters, row, bi)) return;
-    if (threadIdx.x == 0) {
-        const float x0 = xr[0];
-        out[row] = (x0 != x0 || bi == strata::NO_INDEX) ? 0 : bi;
-    }
+    if (threadIdx.x == 0) out[row] = cols <= 0 || bi == strata::NO_INDEX || xr[0] != xr[0] ? 0 : bi;
 }

@@ -328,6 +328,7 @@ __device__ __forceinline__ void combine_if_last(const float* partial, int splits
     if (threadIdx.x == 0) last = atomicAdd(counters + b * kvHeads + kvh, 1) == splits - 1;
     __syncthreads();
     if (!last) return;
+    __threadfence();  // the reader's side of the splits' fences: the partials are read after the count
     const int G = heads / kvHeads;
     for (int t = threadIdx.x; t < G * headDim; t += blockDim.x) {
         const int hq = kvh * G + t / headDim, d = t % headDim;

@@ -119,13 +119,14 @@ __device__ __forceinline__ unsigned pick_digit_warp(const H* hist, unsigned long
     return digit;
 }
 
-// The sum of all RADIX bins by one whole warp (8 per lane), in every lane.
+// The sum of all RADIX bins by one whole warp (lane L sums bins L, L + 32, ...: consecutive lanes
+// read consecutive bins, no bank conflicts), in every lane.
 template <typename H>
 __device__ __forceinline__ unsigned long long warp_hist_total(const H* hist) {
     const int lane = threadIdx.x & 31;
     unsigned long long s = 0ull;
 #pragma unroll
-    for (int i = 0; i < RADIX / 32; i++) s += (unsigned long long)hist[lane * (RADIX / 32) + i];
+    for (int i = 0; i < RADIX / 32; i++) s += (unsigned long long)hist[lane + 32 * i];
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(strata::FULL_MASK, s, o);
     return s;

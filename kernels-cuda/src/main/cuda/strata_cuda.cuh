@@ -115,9 +115,10 @@ __device__ __forceinline__ void warp_argmax(float& v, int& i) {
 }
 
 // Block argmax of every thread's (v, i); every thread gets the winning index (NO_INDEX if no
-// thread had one). sv, si: 32 entries of shared memory each, reusable after the call.
+// thread had one) and, where value is given, its value in *value (-inf with NO_INDEX). sv, si: 32
+// entries of shared memory each, reusable after the call.
 constexpr int NO_INDEX = 0x7fffffff;
-__device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si) {
+__device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si, float* value = nullptr) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (blockDim.x + 31) >> 5;
     warp_argmax(v, i);
     if (lane == 0) { sv[warp] = v; si[warp] = i; }
@@ -126,6 +127,7 @@ __device__ __forceinline__ int block_argmax(float v, int i, float* sv, int* si) 
     i = lane < nwarps ? si[lane] : NO_INDEX;
     warp_argmax(v, i);
     __syncthreads();
+    if (value != nullptr) *value = v;
     return i;
 }
 
@@ -171,6 +173,7 @@ __device__ __forceinline__ bool split_argmax_merge(float& v, int& i, float* part
     }
     __syncthreads();
     if (!last) return false;
+    __threadfence();  // the reader's side of the parts' fences: the partials are read after the count
     if (threadIdx.x < 32) {
         float bv = -INFINITY;
         int bi = NO_INDEX;
@@ -206,9 +209,8 @@ __device__ __forceinline__ bool row_argmax(const float* __restrict__ xr, int col
     for_row<false>(xr + lo, hi - lo, [&](float l, int c) {
         if (argmax_better(l, lo + c, v, i)) { v = l; i = lo + c; }
     });
-    i = block_argmax(v, i, sv, si);
+    i = block_argmax(v, i, sv, si, &v);
     if (splits == 1) return true;
-    v = i == NO_INDEX ? -INFINITY : xr[i];
     return split_argmax_merge(v, i, partV, partI, counters, row, splits);
 }
 

@@ -142,12 +142,11 @@ final class AttentionCuda {
 
     private AttentionCuda() {}
 
-    static int splits(int capacity, int batch, int kvHeads) { return splits(capacity, batch, kvHeads, KEYS_PER_SPLIT); }
-
-    static int splits(int capacity, int batch, int kvHeads, int keysPerSplit) {
+    /** Splits per (sequence, KV head): enough blocks to fill the GPU's multiprocessors twice, at most one per keysPerSplit cache rows. */
+    static int splits(int capacity, int batch, int kvHeads, int keysPerSplit, int multiprocessors) {
         int byLength = Math.max(1, (capacity + keysPerSplit - 1) / keysPerSplit);
         int blocks = batch * kvHeads;
-        int wanted = Math.max(1, (132 * 2 + blocks - 1) / blocks);
+        int wanted = Math.max(1, (multiprocessors * 2 + blocks - 1) / blocks);
         return Math.min(MAX_SPLITS, Math.min(byLength, Math.max(1, wanted)));
     }
 
@@ -182,7 +181,7 @@ final class AttentionCuda {
             }
         }
         if (decode) {
-            int splits = splits(capacity, s.batch(), s.kvHeads());
+            int splits = splits(capacity, s.batch(), s.kvHeads(), KEYS_PER_SPLIT, c.multiprocessors());
             long partial = c.scratch("attention_partial", (long) s.batch() * s.heads() * splits * (s.headDim() + 2) * Float.BYTES);
             long counters = c.zeroedScratch("attention_split_counters", (long) s.batch() * s.kvHeads() * Integer.BYTES);
             List<Object> head = fusedAppend ? List.of(q.ptr(), q.stride(), k.ptr(), k.stride(), v.ptr(), v.stride()) : List.of(q.ptr(), q.stride());

@@ -360,6 +360,16 @@ class CudaLaunchPlanTest {
         checkAll(launches, true);
     }
 
+    /** A view 4 bytes past an aligned buffer (a column slice) moves scalars, as the kernel will. */
+    @Test
+    void scaleMovesVectorsOnlyFromAlignedTensors() {
+        DevTensor aligned = new DevTensor(4096, 2, 8, 8, DType.F32), offset = new DevTensor(4100, 2, 8, 8, DType.F32);
+        assertTrue(ElementwiseCuda.scaleMovesVectors(aligned, aligned));
+        assertFalse(ElementwiseCuda.scaleMovesVectors(offset, aligned));
+        assertFalse(ElementwiseCuda.scaleMovesVectors(aligned, offset));
+        assertFalse(ElementwiseCuda.scaleMovesVectors(new DevTensor(4096, 2, 8, 10, DType.F32), aligned), "a stride of 10 floats");
+    }
+
     /**
      * A checkpoint may store inv_freq in the weights' 16-bit dtype: RoPE then launches the kernel
      * that widens that dtype (rope_bf16, rope_f16), and a decode q/k projection with such a
@@ -638,10 +648,11 @@ class CudaLaunchPlanTest {
     void decodeSplitAndPlainGemvSwitchesParseAndDefault() {
         assertEquals(256, AttentionCuda.KEYS_PER_SPLIT, "default");
         assertEquals(8, MatMulCuda.PLAIN_COLS, "default");
-        assertEquals(1, AttentionCuda.splits(129, 1, 8, 256), "strata bench -n 128: one split per KV head");
-        assertEquals(5, AttentionCuda.splits(129, 1, 8, 32));
-        assertEquals(33, AttentionCuda.splits(4096, 1, 8, 32), "enough blocks for 132 SMs twice, no more");
-        assertEquals(1, AttentionCuda.splits(4096, 64, 8, 32), "a large batch fills the GPU without splits");
+        assertEquals(1, AttentionCuda.splits(129, 1, 8, 256, 132), "strata bench -n 128: one split per KV head");
+        assertEquals(5, AttentionCuda.splits(129, 1, 8, 32, 132));
+        assertEquals(33, AttentionCuda.splits(4096, 1, 8, 32, 132), "enough blocks for 132 SMs twice, no more");
+        assertEquals(1, AttentionCuda.splits(4096, 64, 8, 32, 132), "a large batch fills the GPU without splits");
+        assertEquals(17, AttentionCuda.splits(4096, 1, 8, 32, 66), "twice the multiprocessors the device reports, not an H100's");
         assertEquals(32, AttentionCuda.keysPerSplit(" 32 "));
         assertEquals(4, MatMulCuda.plainCols("4"));
         for (String bad : new String[] {"8", "8192", "x"}) {
@@ -686,7 +697,7 @@ class CudaLaunchPlanTest {
                         plan.stream().map(l -> ((Launch.Kernel) l).function()).toList(), "the decode kernel merges its splits itself");
                 plan = List.of(plan.getLast());
                 Launch.Kernel decode = (Launch.Kernel) plan.getFirst();
-                assertEquals(AttentionCuda.splits(4096, 1, 2), decode.gridX());
+                assertEquals(AttentionCuda.splits(4096, 1, 2, AttentionCuda.KEYS_PER_SPLIT, ctx.multiprocessors()), decode.gridX());
                 assertTrue(decode.gridX() > 1, "a long cache at batch 1 must be split across blocks");
                 assertEquals(AttentionCuda.DECODE_THREADS, decode.block());
                 long partial = (long) decode.gridX() * 8 * (8 + 2) * Float.BYTES;
