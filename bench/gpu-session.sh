@@ -8,8 +8,8 @@
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false,
 #      strata.cuda.sampleCompact=off, strata.cuda.sampleTopPRejection=off); the attention, fused
 #      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch),
-#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32, strata.cuda.argmaxSplit=on
-#      and strata.cuda.sampleWarpPick=on
+#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32, strata.cuda.argmaxSplit=on,
+#      strata.cuda.sampleWarpPick=on and strata.cuda.sampleSplitTopK=on
 #      (with the sample and argmax tests); the attention tests and decoder fixtures under
 #      strata.cuda.prefillAttention=kv16 with the fused matmul tests under strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
 #      1B-shaped model to $STRATA_HOME. A log whose launcher found no tests is flagged.
@@ -20,12 +20,14 @@
 #      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
 #      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
 #      auto/8) and the greedy draw's split (strata.cuda.argmaxSplit off/on, also at batch 32); a
-#      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on;
+#      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on and strata.cuda.sampleSplitTopK
+#      off/on (batch 1, and batch 32 once);
 #      the per-op profile at batch 1
 #      (per op kind and per node role, each isolated and in the step).
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
-#      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on and
-#      strata.cuda.sampleWarpPick=on (names prefixed optin_: greedy rows take the split, sampled rows the pick).
+#      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on,
+#      strata.cuda.sampleWarpPick=on and strata.cuda.sampleSplitTopK=on (names prefixed optin_: greedy
+#      rows take the split, top-k 40 rows the split top-k, every radix pass the warp pick).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   7. summary.md: bench/gpu/summary.py (the table, the targets, one row per A/B setting), printed
 #      last with the profile's lines.
@@ -70,7 +72,7 @@ main() {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     "${STRATA[@]}" devices 2>&1 | quiet
 
-    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split, argmax split | kv16, gate cols 2) + model generation on the cpu"
+    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split, argmax split, warp pick, split top-k | kv16, gate cols 2) + model generation on the cpu"
     junit "$OUT/tests.log" 200 -Dstrata.test.backends=cuda --select-package dev.strata.tests --select-package dev.strata.cuda \
         --select-package dev.strata.engine --exclude-classname '.*\.(MiniLmOnnxRuntimeTest|EmbedCommandTest)' &
     local a=$!
@@ -83,6 +85,7 @@ main() {
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.gemvGateCols=8 \
         -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
+        -Dstrata.cuda.sampleSplitTopK=on \
         --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.GatherArgmaxConformanceTest \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
@@ -139,6 +142,10 @@ main() {
         for w in off on; do
             bench "b1-sample sampleWarpPick=$w" "-Dstrata.cuda.sampleWarpPick=$w" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
         done
+        bench "b1-sample sampleSplitTopK=on" "-Dstrata.cuda.sampleSplitTopK=on" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
+    done
+    for s in off on; do
+        bench "b32-sample sampleSplitTopK=$s" "-Dstrata.cuda.sampleSplitTopK=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 0.8,40,0.95
     done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
 
@@ -146,7 +153,8 @@ main() {
     : > "$OUT/strata-kernels.jsonl"
     fits 70 "kernel roofline" && timeout 100 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
         --ops gemv,attention,scale,sample 2>/dev/null | tee "$OUT/strata-kernels.jsonl"
-    fits 30 "sample op, argmax split and warp pick" && timeout 40 "${JAVA[@]}" -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
+    fits 30 "sample op, argmax split, warp pick, split top-k" && timeout 40 "${JAVA[@]}" -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
+        -Dstrata.cuda.sampleSplitTopK=on \
         -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda --ops sample 2>/dev/null \
         | sed 's/"name":"sample_/"name":"optin_sample_/' | tee -a "$OUT/strata-kernels.jsonl"
 

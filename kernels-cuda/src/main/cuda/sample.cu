@@ -31,10 +31,21 @@
 // splits), and the row's last block merges the parts (split_argmax_merge in strata_cuda.cuh;
 // partV / partI hold rows·splits entries, counters rows ints that are zero before the launch and
 // after it). Other rows are drawn by block (r, 0) alone as above; with one split the three may be null.
+// With splitTopK and splits > 1, a top-k row (1 < top-k <= blockDim, top-k < cols, and top-k ·
+// splits <= CAND_CAP / 2: up to 64 for the 16 parts of a 128,256-token row) is read by all its
+// blocks instead of block (r, 0) alone: block (r, s) takes pass 1 over its part, a floor from its
+// threads' maxima as above (at or below the part's k-th largest key, so at or below the row's), and
+// appends its part's keys at or above that floor to the row's candidates candV / candI [rows,
+// CAND_CAP] (counted in counters[rows + r]); the row's last block (split_argmax_merge, which also
+// gives it the row's argmax) copies them into shared memory and runs the cuts and the draw over
+// them. Every key at or above the row's k-th largest is at or above every part's floor, so the
+// candidates hold every token the cuts keep: the same draw. Past CAND_CAP candidates the last
+// block reads the row instead.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
-// compactAllowed, bit 1 topPRejection, bit 2 warpPick.
+// compactAllowed, bit 1 topPRejection, bit 2 warpPick, bit 3 splitTopK (candV, candI and the
+// counters' second half needed only with it and splits > 1).
 #include "strata_cuda.cuh"
 
 namespace {
@@ -246,9 +257,31 @@ __device__ __forceinline__ unsigned long long top_p_need(unsigned long long z, i
 // Candidates (keys at or above the top-k floor) kept in shared memory for the passes after it.
 constexpr int CAND_CAP = 2048;
 
+// Appends the keys of xr[lo, hi) at or above floorK and their tokens to candV / candI (shared, or a
+// row's in global memory), slots counted in *count (none written past CAND_CAP), one atomic per
+// warp with any.
+__device__ __forceinline__ void append_candidates(const float* __restrict__ xr, int lo, int hi, unsigned floorK, float* candV,
+                                                  int* candI, int* count) {
+    const int lane = threadIdx.x & 31;
+    strata::for_row<true>(xr + lo, hi - lo, [&](float l, int c) {  // whole warps per call
+        const bool hit = c < hi - lo && sample_key(l) >= floorK;
+        const unsigned hits = __ballot_sync(strata::FULL_MASK, hit);
+        if (hits == 0u) return;
+        const int leader = __ffs(hits) - 1;
+        int at = 0;
+        if (lane == leader) at = atomicAdd(count, __popc(hits));
+        at = __shfl_sync(strata::FULL_MASK, at, leader) + __popc(hits & ((1u << lane) - 1u));
+        if (hit && at < CAND_CAP) {
+            candV[at] = l;
+            candI[at] = lo + c;
+        }
+    });
+}
+
 extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
-                                      int cols, int options, float* partV, int* partI, int* counters) {
-    const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0;
+                                      int cols, int options, float* partV, int* partI, int* counters, float* candV, int* candI) {
+    const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0,
+               splitTopKAllowed = (options & 8) != 0;
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
@@ -264,8 +297,17 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     const int row = blockIdx.x, splits = gridDim.y;
     const float* xr = x + (size_t)row * xStride;
     const int* p = params + (size_t)row * pStride;
-    if (splits > 1) {
-        if (__int_as_float(p[0]) > 0.f && p[1] != 1) {
+    const float t = __int_as_float(p[0]), minP = __int_as_float(p[3]);
+    const int topK = p[1], topP = p[2];
+    const bool drawn = t > 0.f && topK != 1;
+    // The top-k floor from the threads' maxima needs no more than one key a thread.
+    const bool floored = topK > 1 && topK < cols && topK <= (int)blockDim.x;
+    // Each part's floor keeps about top-k of its keys (1.0-1.1 · k a part on random rows in a model
+    // of this kernel; ties add more): split only where splits · k is half the candidates' room.
+    const bool splitTopK = splits > 1 && splitTopKAllowed && drawn && floored && topK * splits <= CAND_CAP / 2;
+    if (splitTopKAllowed && splits > 1 && (candV == nullptr || candI == nullptr)) __trap();
+    if (splits > 1 && !splitTopK) {
+        if (drawn) {
             if (blockIdx.y != 0) return;  // a row to draw from: block (row, 0) runs every pass below
         } else {
             int i;
@@ -275,51 +317,66 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         }
     }
 
+    // Pass 1 over the row, or over this block's part of it with splitTopK.
+    const int chunk = splitTopK ? (cols + splits - 1) / splits : cols;
+    const int lo = splitTopK ? min(cols, (int)blockIdx.y * chunk) : 0, hi = min(cols, lo + chunk);
     float bv = -INFINITY;
     int bi = strata::NO_INDEX;
-    strata::for_row<false>(xr, cols, [&](float v, int c) {
-        if (strata::argmax_better(v, c, bv, bi)) { bv = v; bi = c; }
+    strata::for_row<false>(xr + lo, hi - lo, [&](float v, int c) {
+        if (strata::argmax_better(v, lo + c, bv, bi)) { bv = v; bi = lo + c; }
     });
     threadMax[threadIdx.x] = bv;
-    int best = strata::block_argmax(bv, bi, sv, si);
-    if (cols <= 0 || best == strata::NO_INDEX || xr[0] != xr[0]) best = 0;
-    const float m = cols > 0 ? xr[best] : 0.f;
-    const float t = __int_as_float(p[0]), minP = __int_as_float(p[3]);
-    const int topK = p[1], topP = p[2];
-    if (!(t > 0.f) || topK == 1 || !isfinite(m)) {
-        if (threadIdx.x == 0) out[row] = best;
-        return;
-    }
+    float bestV;
+    int best = strata::block_argmax(bv, bi, sv, si, &bestV);
 
     // top-k: the k-th largest key (a count of 1 per key); top-p: the largest key whose 2^-40
     // fixed-point mass at and above it reaches topP · Z over the keys top-k kept (NaN, key 0: none).
     unsigned* counts = reinterpret_cast<unsigned*>(hist);
     const auto kth = [=](unsigned long long) { return (unsigned long long)topK; };
-    const unsigned floorK = topK > 1 && topK < cols && topK <= (int)blockDim.x
-        ? radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, warpPick, [](float, unsigned) { return 1ull; }, kth)
-        : 0u;
+    const auto threadMaxFloor = [&] {
+        return radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, warpPick, [](float, unsigned) { return 1ull; }, kth);
+    };
+    unsigned floorK = 0u;  // the top-k cut counts keys at or above it
+    bool compact = false;
+    if (splitTopK) {
+        // This part's candidates to the row's, then the parts' argmax merged; the row's last block
+        // goes on with every part's candidates (each part fenced them before counting itself) and
+        // counts all of them in the top-k cut.
+        float* rowCandV = candV + (size_t)row * CAND_CAP;
+        int* rowCandI = candI + (size_t)row * CAND_CAP;
+        int* count = counters + gridDim.x + row;
+        append_candidates(xr, lo, hi, threadMaxFloor(), rowCandV, rowCandI, count);
+        __threadfence();
+        __syncthreads();
+        if (!strata::split_argmax_merge(bestV, best, partV, partI, counters, row, splits)) return;
+        if (threadIdx.x == 0) {
+            nCand = __ldcg(count);
+            *count = 0;  // for the next launch: every part has counted its candidates
+        }
+        __syncthreads();
+        compact = nCand <= CAND_CAP;
+        if (compact)
+            for (int i = threadIdx.x; i < nCand; i += blockDim.x) {
+                candL[i] = __ldcg(rowCandV + i);
+                candC[i] = __ldcg(rowCandI + i);
+            }
+        __syncthreads();
+    }
+    if (cols <= 0 || best == strata::NO_INDEX || xr[0] != xr[0]) best = 0;
+    const float m = cols > 0 ? xr[best] : 0.f;
+    if (!drawn || !isfinite(m)) {
+        if (threadIdx.x == 0) out[row] = best;
+        return;
+    }
+    if (!splitTopK && floored) floorK = threadMaxFloor();
     // With a floor, one pass copies the row's keys at or above it (every token a later pass counts
     // or draws) into candL / candC, one shared atomic per warp with any; where they fit, the later
     // passes read those instead of the row (the same cuts and draw: counts and fixed-point masses
     // do not depend on the order of addition, nor the draw's argmax on the order of its candidates).
-    bool compact = false;
-    if (compactAllowed && topK > 1 && topK < cols && topK <= (int)blockDim.x) {
+    if (!splitTopK && compactAllowed && floored) {
         if (threadIdx.x == 0) nCand = 0;
         __syncthreads();
-        const int lane = threadIdx.x & 31;
-        strata::for_row<true>(xr, cols, [&](float l, int c) {  // whole warps per call
-            const bool hit = c < cols && sample_key(l) >= floorK;
-            const unsigned hits = __ballot_sync(strata::FULL_MASK, hit);
-            if (hits == 0u) return;
-            const int leader = __ffs(hits) - 1;
-            int at = 0;
-            if (lane == leader) at = atomicAdd(&nCand, __popc(hits));
-            at = __shfl_sync(strata::FULL_MASK, at, leader) + __popc(hits & ((1u << lane) - 1u));
-            if (hit && at < CAND_CAP) {
-                candL[at] = l;
-                candC[at] = c;
-            }
-        });
+        append_candidates(xr, 0, cols, floorK, candL, candC, &nCand);
         __syncthreads();
         compact = nCand <= CAND_CAP;
     }

@@ -128,19 +128,20 @@ final class ElementwiseCuda {
         DevTensor x = c.tensor(a.x());
         List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), out.ptr(), x.cols()));
         int splits = split ? argmaxSplits(x.cols()) : 1;
-        args.addAll(splitScratch(c, "argmax", x.rows(), splits));
+        args.addAll(splitScratch(c, "argmax", x.rows(), splits, 1));
         return List.of(new Launch.Kernel("argmax", "argmax_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
     }
 
     /**
      * partV, partI and counters of a row argmax split `splits` ways (split_argmax_merge in
-     * strata_cuda.cuh): rows·splits floats and ints, and rows zeroed ints; null pointers for one split.
+     * strata_cuda.cuh): rows·splits floats and ints, and countersPerRow·rows zeroed ints; null
+     * pointers for one split.
      */
-    private static List<Object> splitScratch(PlanContext c, String op, int rows, int splits) {
+    private static List<Object> splitScratch(PlanContext c, String op, int rows, int splits, int countersPerRow) {
         if (splits == 1) return List.of(new Launch.Ptr(0), new Launch.Ptr(0), new Launch.Ptr(0));
         long parts = (long) rows * splits * Float.BYTES;
         long partV = c.scratch(op + "_split_parts", 2 * parts);
-        long counters = c.zeroedScratch(op + "_split_counters", (long) rows * Integer.BYTES);
+        long counters = c.zeroedScratch(op + "_split_counters", (long) countersPerRow * rows * Integer.BYTES);
         return List.of(new Launch.Ptr(partV), new Launch.Ptr(partV + parts), new Launch.Ptr(counters));
     }
 
@@ -168,18 +169,47 @@ final class ElementwiseCuda {
      */
     static final boolean SAMPLE_WARP_PICK = CudaSwitches.property("strata.cuda.sampleWarpPick", "off");
 
-    /** sample_f32's options from the switches: bit 0 compaction, bit 1 top-p by rejection, bit 2 the warp pick. */
-    static final int SAMPLE_OPTIONS = (SAMPLE_COMPACT ? 1 : 0) | (SAMPLE_TOP_P_REJECTION ? 2 : 0) | (SAMPLE_WARP_PICK ? 4 : 0);
+    /**
+     * Whether a top-k row (1 < top-k, top-k · splits <= 1024: up to 64 at 128,256 tokens) is drawn by
+     * argmaxSplits(cols) blocks instead of one:
+     * each appends its part's keys at or above its own top-k floor to the row's candidates, and the
+     * row's last block runs the cuts and the draw over those (the same draw). System property
+     * strata.cuda.sampleSplitTopK, off (the default until timed on a GPU: one block read a
+     * 128,256-token row twice, ~82 µs of a batch-1 step on an H100) or on. It splits the launch, so
+     * greedy rows are split too, as under strata.cuda.argmaxSplit.
+     */
+    static final boolean SAMPLE_SPLIT_TOP_K = CudaSwitches.property("strata.cuda.sampleSplitTopK", "off");
 
-    /** One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT, argmaxSplits(cols) per greedy row. */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) { return sample(s, c, out, SAMPLE_OPTIONS, ARGMAX_SPLIT); }
+    /** sample.cu's CAND_CAP: candidates a row keeps (shared memory; global memory with the split top-k). */
+    static final int SAMPLE_CANDIDATES = 2048;
 
-    /** The same with the kernel's options chosen (SAMPLE_OPTIONS' bits); split: greedy rows over several blocks. */
+    /** sample_f32's options from the switches: bit 0 compaction, bit 1 top-p by rejection, bit 2 the warp pick, bit 3 the split top-k. */
+    static final int SAMPLE_OPTIONS = (SAMPLE_COMPACT ? 1 : 0) | (SAMPLE_TOP_P_REJECTION ? 2 : 0) | (SAMPLE_WARP_PICK ? 4 : 0)
+            | (SAMPLE_SPLIT_TOP_K ? 8 : 0);
+
+    /** One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT or the split top-k, argmaxSplits(cols) per row. */
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out) {
+        return sample(s, c, out, SAMPLE_OPTIONS, ARGMAX_SPLIT || SAMPLE_SPLIT_TOP_K);
+    }
+
+    /**
+     * The same with the kernel's options chosen (SAMPLE_OPTIONS' bits); split: argmaxSplits(cols)
+     * blocks per row, which draw greedy rows, and with option bit 3 top-k rows, together. The split
+     * top-k's scratch: a second counter per row and SAMPLE_CANDIDATES floats and ints per row.
+     */
     static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
         List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(), options));
         int splits = split ? argmaxSplits(x.cols()) : 1;
-        args.addAll(splitScratch(c, "sample", x.rows(), splits));
+        boolean splitTopK = splits > 1 && (options & 8) != 0;
+        args.addAll(splitScratch(c, "sample", x.rows(), splits, splitTopK ? 2 : 1));
+        if (splitTopK) {
+            long values = (long) x.rows() * SAMPLE_CANDIDATES * Float.BYTES;
+            long cand = c.scratch("sample_candidates", 2 * values);
+            args.addAll(List.of(new Launch.Ptr(cand), new Launch.Ptr(cand + values)));
+        } else {
+            args.addAll(List.of(new Launch.Ptr(0), new Launch.Ptr(0)));
+        }
         return List.of(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
     }
 }

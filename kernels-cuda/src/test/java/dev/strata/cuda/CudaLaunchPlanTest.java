@@ -29,10 +29,12 @@ import dev.strata.engine.ops.Sample;
 import dev.strata.engine.ops.WeightLayout;
 import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -291,11 +293,12 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick off by default");
-            assertEquals(List.of(true, true, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION, ElementwiseCuda.SAMPLE_WARP_PICK));
+            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick and sampleSplitTopK off by default");
+            assertEquals(List.of(true, true, false, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION,
+                    ElementwiseCuda.SAMPLE_WARP_PICK, ElementwiseCuda.SAMPLE_SPLIT_TOP_K));
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
-                    for (int options = 0; options < 8; options++) {
+                    for (int options = 0; options < 16; options++) {
                         Launch.Kernel on = (Launch.Kernel) ElementwiseCuda.sample(sample, ctx, ctx.tensor(n.out()), options, false).getFirst();
                         assertEquals(options, on.args().get(6));
                         checkKernel(on);
@@ -333,7 +336,9 @@ class CudaLaunchPlanTest {
                 int expected = split ? splits : 1;
                 String op = k.function().startsWith("argmax") ? "argmax" : "sample";
                 assertEquals(List.of(rows, expected, 1024), List.of(k.gridX(), k.gridY(), k.block()), k.function());
-                List<Object> scratch = k.args().subList(k.args().size() - 3, k.args().size());
+                int candidates = op.equals("sample") ? 2 : 0;  // sample_f32's candV, candI: null without the split top-k
+                List<Object> scratch = k.args().subList(k.args().size() - 3 - candidates, k.args().size() - candidates);
+                assertEquals(Collections.nCopies(candidates, new Launch.Ptr(0)), k.args().subList(k.args().size() - candidates, k.args().size()));
                 if (expected == 1) {
                     assertEquals(List.of(new Launch.Ptr(0), new Launch.Ptr(0), new Launch.Ptr(0)), scratch, k.function());
                 } else {
@@ -345,6 +350,48 @@ class CudaLaunchPlanTest {
                 checkKernel(k);
             }
         }
+    }
+
+    /**
+     * With option bit 3 (strata.cuda.sampleSplitTopK) on a split launch, sample_f32 takes a second
+     * zeroed counter per row and SAMPLE_CANDIDATES candidate values and tokens per row; unsplit
+     * (one split, or no split asked for) those stay null and the counters one per row.
+     */
+    @ParameterizedTest(name = "[{0}, {1}]")
+    @CsvSource({"1, 8192, 1", "1, 128256, 16", "32, 128256, 16", "3, 32003, 4"})
+    void splitTopKTakesCandidateScratch(int rows, int cols, int splits) {
+        assertEquals(false, ElementwiseCuda.SAMPLE_SPLIT_TOP_K, "off until timed on a GPU");
+        GraphBuilder b = new GraphBuilder(name -> null);
+        b.output("s", b.sample(b.input("x", DType.F32, rows, cols), b.input("p", DType.I32, rows, Sample.PARAMS), "s"));
+        Graph g = b.build();
+        for (boolean split : new boolean[] {false, true}) {
+            FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+            Node n = g.nodes().getLast();
+            Launch.Kernel k = (Launch.Kernel) ElementwiseCuda.sample((Sample) n.op(), ctx, ctx.tensor(n.out()), ElementwiseCuda.SAMPLE_OPTIONS | 8, split).getFirst();
+            int expected = split ? splits : 1;
+            assertEquals(List.of(rows, expected, ElementwiseCuda.SAMPLE_OPTIONS | 8), List.of(k.gridX(), k.gridY(), k.args().get(6)));
+            List<Object> cand = k.args().subList(k.args().size() - 2, k.args().size());
+            if (expected == 1) {
+                assertEquals(List.of(new Launch.Ptr(0), new Launch.Ptr(0)), cand);
+                assertEquals(null, ctx.scratch.get("sample_candidates"));
+            } else {
+                long values = (long) rows * ElementwiseCuda.SAMPLE_CANDIDATES * Float.BYTES;
+                assertEquals(((Launch.Ptr) cand.get(0)).address() + values, ((Launch.Ptr) cand.get(1)).address(), "candI after rows·CAND_CAP values");
+                assertEquals(2 * values, ctx.scratch.get("sample_candidates"));
+                assertEquals(2L * rows * Integer.BYTES, ctx.scratch.get("sample_split_counters"), "the parts' count, then the candidates' count, per row");
+            }
+            checkKernel(k);
+        }
+    }
+
+    /** ElementwiseCuda.SAMPLE_CANDIDATES sizes the global candidates; sample.cu's CAND_CAP the shared ones and the kernel's bound. */
+    @Test
+    void sampleCandidatesMatchTheKernel() throws Exception {
+        Path dir = PtxSignatures.ptxDir();
+        assumeTrue(dir != null, "CUDA kernels not built (no nvcc)");
+        String ptx = Files.readString(dir.resolve("sample.ptx"), StandardCharsets.UTF_8);
+        assertTrue(ptx.matches("(?s).*\\.shared \\.align 4 \\.b8 \\w+E5candL\\[" + ElementwiseCuda.SAMPLE_CANDIDATES * Float.BYTES + "\\];.*"),
+                "sample_f32's shared candL holds SAMPLE_CANDIDATES floats");
     }
 
     /** scale_f32 takes a grid for a quarter of the elements where it moves float4s (cols a multiple of 4), else one per element. */
