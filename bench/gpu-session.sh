@@ -20,8 +20,8 @@
 #      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
 #      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
 #      auto/8) and the greedy draw's split (strata.cuda.argmaxSplit off/on, also at batch 32); a
-#      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on and strata.cuda.sampleSplitTopK
-#      off/on (batch 1, and batch 32 once);
+#      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on, strata.cuda.sampleSplitTopK on,
+#      and both on (batch 1), and sampleSplitTopK off/on at batch 32;
 #      the per-op profile at batch 1
 #      (per op kind and per node role, each isolated and in the step).
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
@@ -143,6 +143,8 @@ main() {
             bench "b1-sample sampleWarpPick=$w" "-Dstrata.cuda.sampleWarpPick=$w" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
         done
         bench "b1-sample sampleSplitTopK=on" "-Dstrata.cuda.sampleSplitTopK=on" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
+        bench "b1-sample sampleWarpPick+SplitTopK=on" -Dstrata.cuda.sampleWarpPick=on -Dstrata.cuda.sampleSplitTopK=on -- \
+            -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
     done
     for s in off on; do
         bench "b32-sample sampleSplitTopK=$s" "-Dstrata.cuda.sampleSplitTopK=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 0.8,40,0.95

@@ -8,8 +8,9 @@
 //           such key skip the histogram) → the key of the k-th largest logit. Where k <= the block
 //           size, only keys at or above a floor are counted: the k-th largest of the threads' own
 //           maxima from pass 1 (k of them are distinct tokens at or above it, so the k-th largest
-//           logit is too), found by the same select over those maxima in shared memory. The count
-//           of keys at or above the floor is usually near k, so the row passes rarely touch the
+//           logit is too), found by the same select over those maxima in shared memory, and
+//           raised above -inf's key (-inf keys carry no mass and are never drawn). The count of
+//           keys at or above the floor is usually near k, so the row passes rarely touch the
 //           histogram;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integer
 //           shared atomics (sums independent of the order of addition) over keys at or above the
@@ -34,13 +35,13 @@
 // With splitTopK and splits > 1, a top-k row (1 < top-k <= blockDim, top-k < cols, and top-k ·
 // splits <= CAND_CAP / 2: up to 64 for the 16 parts of a 128,256-token row) is read by all its
 // blocks instead of block (r, 0) alone: block (r, s) takes pass 1 over its part, a floor from its
-// threads' maxima as above (at or below the part's k-th largest key, so at or below the row's), and
-// appends its part's keys at or above that floor to the row's candidates candV / candI [rows,
-// CAND_CAP] (counted in counters[rows + r]); the row's last block (split_argmax_merge, which also
-// gives it the row's argmax) copies them into shared memory and runs the cuts and the draw over
-// them. Every key at or above the row's k-th largest is at or above every part's floor, so the
-// candidates hold every token the cuts keep: the same draw. Past CAND_CAP candidates the last
-// block reads the row instead.
+// threads' maxima as above (at or below the part's k-th largest key, so at or below the row's),
+// and appends its part's keys at or above that floor, never -inf, to the row's candidates candV /
+// candI [rows, CAND_CAP] (counted in counters[rows + r]); the row's last block (split_argmax_merge,
+// which also gives it the row's argmax) copies them into shared memory and runs the cuts and the
+// draw over them. Every finite key at or above the row's k-th largest is at or above every part's
+// floor, so the candidates hold every token the cuts keep and the draw can pick: the same draw.
+// Past CAND_CAP candidates the last block reads the row instead.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
@@ -303,7 +304,9 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     // The top-k floor from the threads' maxima needs no more than one key a thread.
     const bool floored = topK > 1 && topK < cols && topK <= (int)blockDim.x;
     // Each part's floor keeps about top-k of its keys (1.0-1.1 · k a part on random rows in a model
-    // of this kernel; ties add more): split only where splits · k is half the candidates' room.
+    // of this kernel; ties add more): split only where splits · k is half the candidates' room
+    // (after floored, so topK <= 1024 and the product cannot overflow). The split top-k always
+    // compacts, whatever compactAllowed says.
     const bool splitTopK = splits > 1 && splitTopKAllowed && drawn && floored && topK * splits <= CAND_CAP / 2;
     if (splitTopKAllowed && splits > 1 && (candV == nullptr || candI == nullptr)) __trap();
     if (splits > 1 && !splitTopK) {
@@ -319,11 +322,11 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
 
     // Pass 1 over the row, or over this block's part of it with splitTopK.
     const int chunk = splitTopK ? (cols + splits - 1) / splits : cols;
-    const int lo = splitTopK ? min(cols, (int)blockIdx.y * chunk) : 0, hi = min(cols, lo + chunk);
+    const int partLo = splitTopK ? min(cols, (int)blockIdx.y * chunk) : 0, partHi = min(cols, partLo + chunk);
     float bv = -INFINITY;
     int bi = strata::NO_INDEX;
-    strata::for_row<false>(xr + lo, hi - lo, [&](float v, int c) {
-        if (strata::argmax_better(v, lo + c, bv, bi)) { bv = v; bi = lo + c; }
+    strata::for_row<false>(xr + partLo, partHi - partLo, [&](float v, int c) {
+        if (strata::argmax_better(v, partLo + c, bv, bi)) { bv = v; bi = partLo + c; }
     });
     threadMax[threadIdx.x] = bv;
     float bestV;
@@ -333,8 +336,13 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     // fixed-point mass at and above it reaches topP · Z over the keys top-k kept (NaN, key 0: none).
     unsigned* counts = reinterpret_cast<unsigned*>(hist);
     const auto kth = [=](unsigned long long) { return (unsigned long long)topK; };
+    // The k-th largest of the threads' maxima, but never at -inf or below: -inf keys carry no mass
+    // and are never drawn (the row's finite maximum is always kept), so a row masked to -inf but
+    // for a few tokens still compacts. With fewer than k keys above -inf the top-k cut then ends at
+    // key 0 instead of -inf's: the same tokens kept and drawn.
     const auto threadMaxFloor = [&] {
-        return radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, warpPick, [](float, unsigned) { return 1ull; }, kth);
+        return max(radix_select(threadMax, blockDim.x, counts, &pickBin, &pickNeed, warpPick, [](float, unsigned) { return 1ull; }, kth),
+                   sample_key(-INFINITY) + 1u);
     };
     unsigned floorK = 0u;  // the top-k cut counts keys at or above it
     bool compact = false;
@@ -345,7 +353,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         float* rowCandV = candV + (size_t)row * CAND_CAP;
         int* rowCandI = candI + (size_t)row * CAND_CAP;
         int* count = counters + gridDim.x + row;
-        append_candidates(xr, lo, hi, threadMaxFloor(), rowCandV, rowCandI, count);
+        append_candidates(xr, partLo, partHi, threadMaxFloor(), rowCandV, rowCandI, count);
         __threadfence();
         __syncthreads();
         if (!strata::split_argmax_merge(bestV, best, partV, partI, counters, row, splits)) return;

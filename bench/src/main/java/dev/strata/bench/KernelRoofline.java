@@ -13,8 +13,9 @@
 // --attention-compute BF16,F32 (default): the prefill attention's AttentionSpec.compute, one figure
 // each (F32 q/k/v in memory; BF16/F16 lets CUDA run the products on tensor cores);
 // --sample-vocab V (default 128256, Llama 3's vocabulary): the Sample op on logits [rows, V] drawn
-// from N(0, 2.5²), rows 1 and 32, greedy and three sampling settings, µs per launch, each draw
-// compared with the CPU backend's on the same logits (ops: sample).
+// from N(0, 2.5²), rows 1 and 32, greedy and three sampling settings, and top-k 40 / top-p 0.95 over
+// rows masked to -inf but for 32 tokens (fewer than k), µs per launch, each draw compared with the CPU
+// backend's on the same logits (ops: sample).
 package dev.strata.bench;
 
 import dev.strata.engine.backend.BackendOptions;
@@ -275,9 +276,12 @@ public final class KernelRoofline {
         }
     }
 
-    /** Sampling settings KernelRoofline times: name, temperature, top-k, top-p. */
-    private static final String[][] SAMPLE_SETTINGS = {{"greedy", "0", "0", "1"}, {"t0.8_k40_p0.95", "0.8", "40", "0.95"},
-            {"t0.8_p0.95", "0.8", "0", "0.95"}, {"t1", "1", "0", "1"}};
+    /**
+     * Sampling settings KernelRoofline times: name, temperature, top-k, top-p, and how many logits
+     * of a row stay finite (0: all; else the rest are -inf, as under a constrained-decoding mask).
+     */
+    private static final String[][] SAMPLE_SETTINGS = {{"greedy", "0", "0", "1", "0"}, {"t0.8_k40_p0.95", "0.8", "40", "0.95", "0"},
+            {"t0.8_p0.95", "0.8", "0", "0.95", "0"}, {"t1", "1", "0", "1", "0"}, {"masked32_t0.8_k40_p0.95", "0.8", "40", "0.95", "32"}};
 
     /**
      * The Sample op: µs per launch over logits [rows, vocab] ~ N(0, 2.5²) (one seed per row), and
@@ -295,10 +299,12 @@ public final class KernelRoofline {
         Tensor logits = g.input("logits", DType.F32, rows, vocab), params = g.input("params", DType.I32, rows, Sample.PARAMS);
         g.output("token", g.sample(logits, params, "token"));
         Graph graph = g.build();
-        HostTensor x = HostTensor.allocate(arena, DType.F32, rows, vocab);
+        HostTensor unmasked = HostTensor.allocate(arena, DType.F32, rows, vocab);
         SplittableRandom r = new SplittableRandom(11);
-        for (long i = 0; i < x.elementCount(); i++) x.data().setAtIndex(HostTensor.F32, i, (float) (2.5 * r.nextGaussian()));
+        for (long i = 0; i < unmasked.elementCount(); i++) unmasked.data().setAtIndex(HostTensor.F32, i, (float) (2.5 * r.nextGaussian()));
         for (String[] setting : SAMPLE_SETTINGS) {
+            int finite = Math.min(Integer.parseInt(setting[4]), vocab);
+            HostTensor x = finite == 0 ? unmasked : masked(arena, unmasked, finite);
             int[] packed = new int[rows * Sample.PARAMS];
             for (int row = 0; row < rows; row++) {
                 new SamplingParams(Float.parseFloat(setting[1]), Integer.parseInt(setting[2]), Float.parseFloat(setting[3]), 0, 1 + row, 1, List.of(), false)
@@ -322,6 +328,17 @@ public final class KernelRoofline {
                         "draws equal to the cpu backend's: " + equal + "/" + rows);
             }
         }
+    }
+
+    /** A copy of logits [rows, vocab] with every token but `finite` evenly spaced ones of each row set to -inf. */
+    static HostTensor masked(Arena arena, HostTensor logits, int finite) {
+        long rows = logits.shape()[0], vocab = logits.shape()[1];
+        HostTensor x = HostTensor.allocate(arena, DType.F32, rows, vocab);
+        for (long i = 0; i < x.elementCount(); i++) {
+            boolean keep = (i % vocab) % (vocab / finite) == 0 && (i % vocab) / (vocab / finite) < finite;
+            x.data().setAtIndex(HostTensor.F32, i, keep ? logits.data().getAtIndex(HostTensor.F32, i) : Float.NEGATIVE_INFINITY);
+        }
+        return x;
     }
 
     /** Launches every node of an executor's graph again, without re-writing its inputs: kernels only. */

@@ -171,9 +171,9 @@ final class ElementwiseCuda {
 
     /**
      * Whether a top-k row (1 < top-k, top-k · splits <= 1024: up to 64 at 128,256 tokens) is drawn by
-     * argmaxSplits(cols) blocks instead of one:
-     * each appends its part's keys at or above its own top-k floor to the row's candidates, and the
-     * row's last block runs the cuts and the draw over those (the same draw). System property
+     * argmaxSplits(cols) blocks instead of one: each appends its part's keys (never -inf) at or above
+     * its own top-k floor to the row's candidates, and the row's last block runs the cuts and the
+     * draw over those (the same draw). System property
      * strata.cuda.sampleSplitTopK, off (the default until timed on a GPU: one block read a
      * 128,256-token row twice, ~82 µs of a batch-1 step on an H100) or on. It splits the launch, so
      * greedy rows are split too, as under strata.cuda.argmaxSplit.

@@ -7,7 +7,8 @@
 //           the prefix chosen so far → the key of the k-th largest logit. Where k <= the
 //           work-group size, only keys at or above a floor are counted: the k-th largest of the
 //           work-items' own maxima from pass 1 (k of them are distinct tokens at or above it, so
-//           the k-th largest logit is too), found first by the same passes over those maxima.
+//           the k-th largest logit is too), found first by the same passes over those maxima
+//           and raised above -inf's key (-inf keys carry no mass and are never drawn).
 //           Few keys reach the floor: one pass copies them (logit and token) into local memory,
 //           and where they fit (SAMPLE_CAP) every later pass reads those instead of the row;
 //   top-p:  4 radix passes summing w = exp((l - m) / T) as 2^-40 fixed point in 64-bit integers
@@ -151,7 +152,11 @@ __kernel void sample(__global const float* x, int xOff, int xStride, __global co
                 prefix |= pickU[0] << shift;
                 need = pickU[1];
             }
-            if (select == 0) floorK = prefix;
+            // The floor never at -inf or below: -inf keys carry no mass and are never drawn (the
+            // row's finite maximum is always kept), so a row masked to -inf but for a few tokens
+            // still compacts; with fewer than k keys above -inf, select 1 then ends at key 0
+            // instead of -inf's, keeping and drawing the same tokens.
+            if (select == 0) floorK = max(prefix, sample_key(-INFINITY) + 1u);
             else thrK = prefix;
         }
     }

@@ -6,8 +6,9 @@
 // among the tokens the cuts surely keep, within 1e-4: a wrong cut, noise or temperature fails.
 // Rows cover ties at the cuts, -inf and NaN logits, all-equal rows, top-k >= vocab, tiny top-p,
 // and two vocabulary sizes; top-k rows whose candidates past the kernels' top-k floor fit or
-// overflow their buffers (ties at the top). A second test draws 4,096 times in one launch (one row per step)
-// and checks the frequencies against the tempered, cut softmax by a chi-square bound.
+// overflow their buffers (ties at the top); top-k rows masked to -inf but for a few tokens. A
+// second test draws 4,096 times in one launch (one row per step) and checks the frequencies
+// against the tempered, cut softmax by a chi-square bound.
 package dev.strata.tests.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -102,6 +103,38 @@ class SampleConformanceTest {
         for (int r = 0; r < rows; r++) {
             float[] row = Arrays.copyOfRange(x, r * vocab, (r + 1) * vocab);
             checkDraw(device + " row " + r + " ties " + tied[r / kinds.length] + " " + Arrays.toString(kinds[r % kinds.length]), row,
+                    Arrays.copyOfRange(params, r * Sample.PARAMS, (r + 1) * Sample.PARAMS), drawn[r]);
+        }
+    }
+
+    /**
+     * Top-k rows masked to -inf but for a few tokens (as constrained decoding does): fewer finite
+     * tokens than k (the kernels' floors fall to -inf, and their candidates overflow), exactly k,
+     * and enough that every part of a split row has k of its own (the floors stay finite).
+     */
+    @ParameterizedTest(name = "{0} sample, top-k over a masked row, vocab {1}")
+    @MethodSource("cases")
+    void topKOverRowsMaskedToAFewTokens(DeviceCase device, int vocab) {
+        int[] finite = {1, 5, 39, 40, 41, 600};
+        float[][] kinds = {{1f, 40, 1f, 0f}, {0.8f, 50, 0.9f, 0f}, {1f, 64, 0.95f, 0.01f}};
+        int rows = finite.length * kinds.length;
+        SplittableRandom rnd = new SplittableRandom(11 + vocab);
+        float[] x = new float[rows * vocab];
+        Arrays.fill(x, Float.NEGATIVE_INFINITY);
+        int[] params = new int[rows * Sample.PARAMS];
+        for (int r = 0; r < rows; r++) {
+            int o = r * vocab, n = Math.min(finite[r / kinds.length], vocab);
+            // close together, so that every kept token has a fair chance to be drawn: a cut or
+            // a candidate set that loses some shows within a few rows
+            for (int i = 0; i < n; i++) x[o + (int) ((long) i * vocab / n) + rnd.nextInt(vocab / n)] = (float) (rnd.nextGaussian() * 0.25);
+            float[] k = kinds[r % kinds.length];
+            new SamplingParams(k[0], (int) k[1], k[2], k[3], 17L * r + 3, 1, List.of(), true).pack(r, params, r * Sample.PARAMS);
+        }
+        int[] drawn = run(device, rows, vocab, x, params);
+        for (int r = 0; r < rows; r++) {
+            float[] row = Arrays.copyOfRange(x, r * vocab, (r + 1) * vocab);
+            assertTrue(row[drawn[r]] > Float.NEGATIVE_INFINITY, device + " row " + r + ": drew a masked token");
+            checkDraw(device + " row " + r + " finite " + finite[r / kinds.length] + " " + Arrays.toString(kinds[r % kinds.length]), row,
                     Arrays.copyOfRange(params, r * Sample.PARAMS, (r + 1) * Sample.PARAMS), drawn[r]);
         }
     }
