@@ -94,12 +94,12 @@ final class ElementwiseCuda {
                 x.ptr(), x.stride(), y.ptr(), yStride, out.ptr(), out.stride(), x.rows(), x.cols());
     }
 
-    /** scale_f32 moves float4s where scaleMovesVectors: a grid for a quarter of the elements. */
     /** scale.cu's condition for float4s: cols and both strides multiples of 4, both tensors 16-byte aligned (so every row is). */
     static boolean scaleMovesVectors(DevTensor x, DevTensor out) {
         return x.cols() % 4 == 0 && x.stride() % 4 == 0 && out.stride() % 4 == 0 && x.address() % 16 == 0 && out.address() % 16 == 0;
     }
 
+    /** scale_f32 moves float4s where scaleMovesVectors: a grid for a quarter of the elements. */
     static List<Launch> scale(Scale s, PlanContext c, DevTensor out) {
         DevTensor x = c.tensor(s.x());
         boolean vec = scaleMovesVectors(x, out);
