@@ -9,7 +9,7 @@
 #      strata.cuda.sampleCompact=off, strata.cuda.sampleTopPRejection=off); the attention, fused
 #      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch),
 #      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32, strata.cuda.argmaxSplit=on,
-#      strata.cuda.sampleWarpPick=on and strata.cuda.sampleSplitTopK=on
+#      strata.cuda.sampleWarpPick=on, strata.cuda.sampleSplitTopK=on and strata.cuda.sampleSplitDraw=on
 #      (with the sample and argmax tests); the attention tests and decoder fixtures under
 #      strata.cuda.prefillAttention=kv16 with the fused matmul tests under strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
 #      1B-shaped model to $STRATA_HOME. A log whose launcher found no tests is flagged.
@@ -21,13 +21,15 @@
 #      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
 #      auto/8) and the greedy draw's split (strata.cuda.argmaxSplit off/on, also at batch 32); a
 #      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on, strata.cuda.sampleSplitTopK on,
-#      and both on (batch 1), and sampleSplitTopK off/on at batch 32;
+#      and both on (batch 1), and sampleSplitTopK off/on at batch 32; a T=1 tg64 (1,0,1) with
+#      strata.cuda.sampleSplitDraw off/on (batch 1 and 32);
 #      the per-op profile at batch 1
 #      (per op kind and per node role, each isolated and in the step).
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
 #      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on,
-#      strata.cuda.sampleWarpPick=on and strata.cuda.sampleSplitTopK=on (names prefixed optin_: greedy
-#      rows take the split, top-k 40 rows the split top-k, every radix pass the warp pick).
+#      strata.cuda.sampleWarpPick=on, strata.cuda.sampleSplitTopK=on and strata.cuda.sampleSplitDraw=on
+#      (names prefixed optin_: greedy rows take the split, top-k 40 rows the split top-k, T=1 rows
+#      the split draw, every radix pass the warp pick).
 #   6. torch.jsonl += HF transformers eager decode on the same model (batch 1 and 32).
 #   7. summary.md: bench/gpu/summary.py (the table, the targets, one row per A/B setting), printed
 #      last with the profile's lines.
@@ -85,7 +87,7 @@ main() {
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.gemvGateCols=8 \
         -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
-        -Dstrata.cuda.sampleSplitTopK=on \
+        -Dstrata.cuda.sampleSplitTopK=on -Dstrata.cuda.sampleSplitDraw=on \
         --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.GatherArgmaxConformanceTest \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
@@ -149,6 +151,14 @@ main() {
     for s in off on; do
         bench "b32-sample sampleSplitTopK=$s" "-Dstrata.cuda.sampleSplitTopK=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 0.8,40,0.95
     done
+    for round in 1 2; do
+        for s in off on; do
+            bench "b1-t1 sampleSplitDraw=$s" "-Dstrata.cuda.sampleSplitDraw=$s" -- -p 0 -n 64 -r 3 -b 1 --sample 1,0,1
+        done
+    done
+    for s in off on; do
+        bench "b32-t1 sampleSplitDraw=$s" "-Dstrata.cuda.sampleSplitDraw=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 1,0,1
+    done
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
 
     banner "5. kernel roofline (device-graph timing)"
@@ -156,7 +166,7 @@ main() {
     fits 70 "kernel roofline" && timeout 100 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda \
         --ops gemv,attention,scale,sample 2>/dev/null | tee "$OUT/strata-kernels.jsonl"
     fits 30 "sample op, argmax split, warp pick, split top-k" && timeout 40 "${JAVA[@]}" -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
-        -Dstrata.cuda.sampleSplitTopK=on \
+        -Dstrata.cuda.sampleSplitTopK=on -Dstrata.cuda.sampleSplitDraw=on \
         -cp ".gpu/lib/*" dev.strata.bench.KernelRoofline --backend cuda --ops sample 2>/dev/null \
         | sed 's/"name":"sample_/"name":"optin_sample_/' | tee -a "$OUT/strata-kernels.jsonl"
 

@@ -42,6 +42,11 @@
 // draw over them. Every finite key at or above the row's k-th largest is at or above every part's
 // floor, so the candidates hold every token the cuts keep and the draw can pick: the same draw.
 // Past CAND_CAP candidates the last block reads the row instead.
+// With rowArgmax (the row's argmax, written by an argmax_f32 launched just before) and splits > 1, a
+// row drawn from every token (no top-k or top-p cut; min-p allowed) is drawn by all its blocks:
+// each scores its part with the row's m and the parts' best scores merge as an argmax
+// (split_argmax_merge), so the row is read once in parallel instead of twice by one block; greedy
+// rows take rowArgmax as it is. Null rowArgmax: pass 1 finds the argmax as above.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
@@ -258,6 +263,17 @@ __device__ __forceinline__ unsigned long long top_p_need(unsigned long long z, i
 // Candidates (keys at or above the top-k floor) kept in shared memory for the passes after it.
 constexpr int CAND_CAP = 2048;
 
+// The Gumbel-max draw's step for token c (logit l): among the tokens whose key reaches thr and that
+// min-p keeps, (bv, bi) becomes the best (l - m) / t + gumbel(base, c) so far.
+__device__ __forceinline__ void draw_step(float l, int c, unsigned thr, float m, float t, float minP, unsigned long long base,
+                                          float& bv, int& bi) {
+    if (sample_key(l) < thr) return;
+    const float d = (l - m) / t;
+    if (minP > 0.f && !(expf(d) >= minP)) return;
+    const float s = d + gumbel(base, c);
+    if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
+}
+
 // Appends the keys of xr[lo, hi) at or above floorK and their tokens to candV / candI (shared, or a
 // row's in global memory), slots counted in *count (none written past CAND_CAP), one atomic per
 // warp with any.
@@ -280,7 +296,8 @@ __device__ __forceinline__ void append_candidates(const float* __restrict__ xr, 
 }
 
 extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
-                                      int cols, int options, float* partV, int* partI, int* counters, float* candV, int* candI) {
+                                      int cols, int options, float* partV, int* partI, int* counters, float* candV, int* candI,
+                                      const int* rowArgmax) {
     const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0,
                splitTopKAllowed = (options & 8) != 0;
     strata::pdl_entry();
@@ -309,15 +326,44 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     // compacts, whatever compactAllowed says.
     const bool splitTopK = splits > 1 && splitTopKAllowed && drawn && floored && topK * splits <= CAND_CAP / 2;
     if (splitTopKAllowed && splits > 1 && (candV == nullptr || candI == nullptr)) __trap();
-    if (splits > 1 && !splitTopK) {
+    // A row drawn from every token (no top-k or top-p cut; min-p needs only m) with the row's argmax
+    // given (rowArgmax: argmax_f32 launched before, with the same fix-ups as best below).
+    const bool splitDraw = splits > 1 && rowArgmax != nullptr && drawn && !(topK > 1 && topK < cols) && topP >= TOP_P_ONE;
+    const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
+    const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
+    if (splits > 1 && !splitTopK && !splitDraw) {
         if (drawn) {
             if (blockIdx.y != 0) return;  // a row to draw from: block (row, 0) runs every pass below
+        } else if (rowArgmax != nullptr) {
+            if (blockIdx.y == 0 && threadIdx.x == 0) out[row] = rowArgmax[row];
+            return;
         } else {
             int i;
             if (!strata::row_argmax(xr, cols, sv, si, partV, partI, counters, row, i)) return;
             if (threadIdx.x == 0) out[row] = cols <= 0 || i == strata::NO_INDEX || xr[0] != xr[0] ? 0 : i;
             return;
         }
+    }
+    if (splitDraw) {
+        // Every block draws over its part with the row's m, and the parts' draws merge as an argmax
+        // (split_argmax_merge: argmax_better is a total order on (score, token)), the draw one block
+        // makes over the whole row.
+        const int best = rowArgmax[row];
+        const float m = cols > 0 ? xr[best] : 0.f;
+        if (!isfinite(m)) {
+            if (blockIdx.y == 0 && threadIdx.x == 0) out[row] = best;
+            return;
+        }
+        const int chunk = (cols + splits - 1) / splits;
+        const int partLo = min(cols, (int)blockIdx.y * chunk), partHi = min(cols, partLo + chunk);
+        float dv = -INFINITY;
+        int di = strata::NO_INDEX;
+        strata::for_row<false>(xr + partLo, partHi - partLo,
+                               [&](float l, int c) { draw_step(l, partLo + c, 0u, m, t, minP, base, dv, di); });
+        di = strata::block_argmax(dv, di, sv, si, &dv);
+        if (!strata::split_argmax_merge(dv, di, partV, partI, counters, row, splits)) return;
+        if (threadIdx.x == 0) out[row] = di == strata::NO_INDEX ? best : di;
+        return;
     }
 
     // Pass 1 over the row, or over this block's part of it with splitTopK.
@@ -401,8 +447,6 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
                             },
                             [=](unsigned long long z) { return top_p_need(z, topP); });
     };
-    const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
-    const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
     if (topPRejection && topP < TOP_P_ONE) {
         // The draw among keys >= lo that min-p keeps, starting from best (kept by every cut; a token
         // more than GUMBEL_MAX below the best score so far cannot win); with z, the mass of the
@@ -449,14 +493,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     const unsigned thr = max(thrK, thrP);
     bv = -INFINITY;
     bi = strata::NO_INDEX;
-    const auto draw = [&](float l, int c) {
-        if (sample_key(l) < thr) return;
-        const float d = (l - m) / t;
-        if (minP > 0.f && !(expf(d) >= minP)) return;
-        const float s = d + gumbel(base, c);
-        if (strata::argmax_better(s, c, bv, bi)) { bv = s; bi = c; }
-    };
-    for_kept(compact, candL, candC, nCand, xr, cols, draw);
+    for_kept(compact, candL, candC, nCand, xr, cols, [&](float l, int c) { draw_step(l, c, thr, m, t, minP, base, bv, bi); });
     const int pick = strata::block_argmax(bv, bi, sv, si);
     if (threadIdx.x == 0) out[row] = pick == strata::NO_INDEX ? best : pick;
 }

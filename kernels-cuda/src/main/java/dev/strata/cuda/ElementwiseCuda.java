@@ -126,10 +126,14 @@ final class ElementwiseCuda {
 
     static List<Launch> argmax(Argmax a, PlanContext c, DevTensor out, boolean split) {
         DevTensor x = c.tensor(a.x());
-        List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), out.ptr(), x.cols()));
-        int splits = split ? argmaxSplits(x.cols()) : 1;
-        args.addAll(splitScratch(c, "argmax", x.rows(), splits, 1));
-        return List.of(new Launch.Kernel("argmax", "argmax_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
+        return List.of(argmaxKernel(c, "argmax", x, out.ptr(), split ? argmaxSplits(x.cols()) : 1));
+    }
+
+    /** argmax_f32 over x's rows into out (I32, one per row), split `splits` ways with scratch named after op. */
+    private static Launch.Kernel argmaxKernel(PlanContext c, String op, DevTensor x, Launch.Ptr out, int splits) {
+        List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), out, x.cols()));
+        args.addAll(splitScratch(c, op, x.rows(), splits, 1));
+        return new Launch.Kernel("argmax", "argmax_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args));
     }
 
     /**
@@ -183,24 +187,47 @@ final class ElementwiseCuda {
     /** sample.cu's CAND_CAP: candidates a row keeps (shared memory; global memory with the split top-k). */
     static final int SAMPLE_CANDIDATES = 2048;
 
+    /**
+     * Whether a row drawn from every token (no top-k or top-p cut) is drawn by argmaxSplits(cols)
+     * blocks: an argmax_f32 launch first finds each row's maximum, then every block of sample_f32
+     * scores its part and the last merges the parts' best, the same draw. System property
+     * strata.cuda.sampleSplitDraw, off (the default until timed on a GPU: one block read a
+     * 128,256-token row twice, ~79 µs a row at T=1 on an H100) or on. One launch more per step;
+     * greedy rows then take that argmax, and the launch is split as under strata.cuda.argmaxSplit.
+     */
+    static final boolean SAMPLE_SPLIT_DRAW = CudaSwitches.property("strata.cuda.sampleSplitDraw", "off");
+
     /** sample_f32's options from the switches: bit 0 compaction, bit 1 top-p by rejection, bit 2 the warp pick, bit 3 the split top-k. */
     static final int SAMPLE_OPTIONS = (SAMPLE_COMPACT ? 1 : 0) | (SAMPLE_TOP_P_REJECTION ? 2 : 0) | (SAMPLE_WARP_PICK ? 4 : 0)
             | (SAMPLE_SPLIT_TOP_K ? 8 : 0);
 
-    /** One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT or the split top-k, argmaxSplits(cols) per row. */
+    /**
+     * One 1024-thread block per logits row (sample.cu), and with ARGMAX_SPLIT, the split top-k or
+     * the split draw, argmaxSplits(cols) per row.
+     */
     static List<Launch> sample(Sample s, PlanContext c, DevTensor out) {
-        return sample(s, c, out, SAMPLE_OPTIONS, ARGMAX_SPLIT || SAMPLE_SPLIT_TOP_K);
+        return sample(s, c, out, SAMPLE_OPTIONS, ARGMAX_SPLIT || SAMPLE_SPLIT_TOP_K || SAMPLE_SPLIT_DRAW, SAMPLE_SPLIT_DRAW);
     }
+
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split) { return sample(s, c, out, options, split, false); }
 
     /**
      * The same with the kernel's options chosen (SAMPLE_OPTIONS' bits); split: argmaxSplits(cols)
      * blocks per row, which draw greedy rows, and with option bit 3 top-k rows, together. The split
      * top-k's scratch: a second counter per row and SAMPLE_CANDIDATES floats and ints per row.
+     * splitDraw (on a split launch): argmax_f32 into scratch first, whose result sample_f32 takes
+     * as rowArgmax (null otherwise).
      */
-    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split) {
+    static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split, boolean splitDraw) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
         List<Object> args = new ArrayList<>(List.of(x.ptr(), x.stride(), p.ptr(), p.stride(), out.ptr(), x.cols(), options));
         int splits = split ? argmaxSplits(x.cols()) : 1;
+        List<Launch> plan = new ArrayList<>();
+        Launch.Ptr rowArgmax = new Launch.Ptr(0);
+        if (splitDraw && splits > 1) {
+            rowArgmax = new Launch.Ptr(c.scratch("sample_row_argmax", (long) x.rows() * Integer.BYTES));
+            plan.add(argmaxKernel(c, "sample_argmax", x, rowArgmax, splits));
+        }
         boolean splitTopK = splits > 1 && (options & 8) != 0;
         args.addAll(splitScratch(c, "sample", x.rows(), splits, splitTopK ? 2 : 1));
         if (splitTopK) {
@@ -210,6 +237,8 @@ final class ElementwiseCuda {
         } else {
             args.addAll(List.of(new Launch.Ptr(0), new Launch.Ptr(0)));
         }
-        return List.of(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
+        args.add(rowArgmax);
+        plan.add(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
+        return List.copyOf(plan);
     }
 }

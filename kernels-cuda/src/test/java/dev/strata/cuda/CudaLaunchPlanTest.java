@@ -294,8 +294,8 @@ class CudaLaunchPlanTest {
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
             assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick and sampleSplitTopK off by default");
-            assertEquals(List.of(true, true, false, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION,
-                    ElementwiseCuda.SAMPLE_WARP_PICK, ElementwiseCuda.SAMPLE_SPLIT_TOP_K));
+            assertEquals(List.of(true, true, false, false, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION,
+                    ElementwiseCuda.SAMPLE_WARP_PICK, ElementwiseCuda.SAMPLE_SPLIT_TOP_K, ElementwiseCuda.SAMPLE_SPLIT_DRAW));
             for (Node n : g.nodes()) {
                 if (n.op() instanceof dev.strata.engine.ops.Sample sample) {
                     for (int options = 0; options < 16; options++) {
@@ -336,9 +336,9 @@ class CudaLaunchPlanTest {
                 int expected = split ? splits : 1;
                 String op = k.function().startsWith("argmax") ? "argmax" : "sample";
                 assertEquals(List.of(rows, expected, 1024), List.of(k.gridX(), k.gridY(), k.block()), k.function());
-                int candidates = op.equals("sample") ? 2 : 0;  // sample_f32's candV, candI: null without the split top-k
-                List<Object> scratch = k.args().subList(k.args().size() - 3 - candidates, k.args().size() - candidates);
-                assertEquals(Collections.nCopies(candidates, new Launch.Ptr(0)), k.args().subList(k.args().size() - candidates, k.args().size()));
+                int trailing = op.equals("sample") ? 3 : 0;  // sample_f32's candV, candI, rowArgmax: null without the split top-k and draw
+                List<Object> scratch = k.args().subList(k.args().size() - 3 - trailing, k.args().size() - trailing);
+                assertEquals(Collections.nCopies(trailing, new Launch.Ptr(0)), k.args().subList(k.args().size() - trailing, k.args().size()));
                 if (expected == 1) {
                     assertEquals(List.of(new Launch.Ptr(0), new Launch.Ptr(0), new Launch.Ptr(0)), scratch, k.function());
                 } else {
@@ -370,7 +370,8 @@ class CudaLaunchPlanTest {
             Launch.Kernel k = (Launch.Kernel) ElementwiseCuda.sample((Sample) n.op(), ctx, ctx.tensor(n.out()), ElementwiseCuda.SAMPLE_OPTIONS | 8, split).getFirst();
             int expected = split ? splits : 1;
             assertEquals(List.of(rows, expected, ElementwiseCuda.SAMPLE_OPTIONS | 8), List.of(k.gridX(), k.gridY(), k.args().get(6)));
-            List<Object> cand = k.args().subList(k.args().size() - 2, k.args().size());
+            List<Object> cand = k.args().subList(SAMPLE_CAND_V, SAMPLE_CAND_V + 2);
+            assertEquals(new Launch.Ptr(0), k.args().get(SAMPLE_ROW_ARGMAX), "no row argmax without the split draw");
             if (expected == 1) {
                 assertEquals(List.of(new Launch.Ptr(0), new Launch.Ptr(0)), cand);
                 assertEquals(null, ctx.scratch.get("sample_candidates"));
@@ -382,6 +383,42 @@ class CudaLaunchPlanTest {
             }
             checkKernel(k);
         }
+    }
+
+    /** sample_f32's argument positions: candV (then candI) and rowArgmax. */
+    static final int SAMPLE_CAND_V = 10, SAMPLE_ROW_ARGMAX = 12;
+
+    /**
+     * With strata.cuda.sampleSplitDraw on a split launch, the Sample op is argmax_f32 over the
+     * logits into scratch (split the same way, with scratch of its own), then sample_f32 taking that
+     * scratch as rowArgmax; unsplit (one split) it stays one launch with a null rowArgmax.
+     */
+    @ParameterizedTest(name = "[{0}, {1}]")
+    @CsvSource({"1, 8192, 1", "1, 128256, 16", "32, 128256, 16"})
+    void splitDrawLaunchesTheRowArgmaxFirst(int rows, int cols, int splits) {
+        assertEquals(false, ElementwiseCuda.SAMPLE_SPLIT_DRAW, "off until timed on a GPU");
+        GraphBuilder b = new GraphBuilder(name -> null);
+        b.output("s", b.sample(b.input("x", DType.F32, rows, cols), b.input("p", DType.I32, rows, Sample.PARAMS), "s"));
+        Graph g = b.build();
+        FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
+        Node n = g.nodes().getLast();
+        List<Launch> plan = ElementwiseCuda.sample((Sample) n.op(), ctx, ctx.tensor(n.out()), ElementwiseCuda.SAMPLE_OPTIONS, true, true);
+        Launch.Kernel sample = (Launch.Kernel) plan.getLast();
+        assertEquals(List.of("sample_f32", rows, splits), List.of(sample.function(), sample.gridX(), sample.gridY()));
+        if (splits == 1) {
+            assertEquals(1, plan.size());
+            assertEquals(new Launch.Ptr(0), sample.args().get(SAMPLE_ROW_ARGMAX));
+        } else {
+            assertEquals(2, plan.size());
+            Launch.Kernel argmax = (Launch.Kernel) plan.getFirst();
+            assertEquals(List.of("argmax_f32", rows, splits), List.of(argmax.function(), argmax.gridX(), argmax.gridY()));
+            assertEquals(sample.args().get(SAMPLE_ROW_ARGMAX), argmax.args().get(2), "sample_f32 reads the argmax's output");
+            assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_row_argmax"));
+            assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_argmax_split_counters"), "the argmax's own counters");
+            assertEquals(ctx.scratch.get("sample_split_counters"), (long) rows * Integer.BYTES, "and the draw's");
+            checkKernel(argmax);
+        }
+        checkKernel(sample);
     }
 
     /** ElementwiseCuda.SAMPLE_CANDIDATES sizes the global candidates; sample.cu's CAND_CAP the shared ones and the kernel's bound. */
