@@ -3,28 +3,29 @@
 # ~15 minutes: correctness first, then the figures of bench/gpu-check.sh's table, then the A/B
 # timings that decide the opt-in switches, all inside $STRATA_SESSION_BUDGET_S (default 540 s).
 # Stages, in priority order (a stage is skipped, never cut short, when its wish no longer fits):
-#   1. JUnit, four at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
+#   1. JUnit, five at once (correctness only, nothing timed meanwhile): the whole suite on CUDA
 #      with the defaults; the CUDA op/fixture tests again on the non-default paths
 #      (strata.cuda.pdl=off, strata.cuda.prefillAttention=staged, strata.stackedQkv=false,
 #      strata.cuda.sampleCompact=off, strata.cuda.sampleTopPRejection=off); the attention, fused
 #      matmul, fixture and generation tests under strata.cuda.fusedKvAppend=on (every batch),
-#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32, strata.cuda.argmaxSplit=on,
-#      strata.cuda.sampleWarpPick=on, strata.cuda.sampleSplitTopK=on and strata.cuda.sampleSplitDraw=on
-#      (with the sample and argmax tests); the attention tests and decoder fixtures under
-#      strata.cuda.prefillAttention=kv16 with the fused matmul tests under strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
+#      strata.cuda.gemvGateCols=8, strata.cuda.gemvCols=2, strata.cuda.decodeKeysPerSplit=32,
+#      strata.cuda.argmaxSplit=on, strata.cuda.sampleWarpPick=on and strata.cuda.sampleSplitTopK=on
+#      (with the sample and argmax tests); the sample and pipelined-generation tests under
+#      strata.cuda.argmaxSplit=on with strata.cuda.sampleSplitDraw=on; the attention tests and
+#      decoder fixtures under strata.cuda.prefillAttention=kv16 with the fused matmul tests under
+#      strata.cuda.gemvGateCols=2; and, on the CPU, `strata bench --backend cpu` once to write the
 #      1B-shaped model to $STRATA_HOME. A log whose launcher found no tests is flagged.
 #   2. e2e.md: `strata bench --backend cuda --generate-model 1b` b1 pp512/tg128, b1 tg128 through
 #      Generator's greedy loop (--sample 0,0,1: tg128+greedy), b32 tg64.
 #   3. torch.jsonl: PyTorch anchors (copy bandwidth, SDPA, decode attention, GEMV), no HF yet.
 #   4. ab.md: Generator's greedy loop (tg+greedy) at batch 1 alternating over the decode
 #      attention's keys per split (strata.cuda.decodeKeysPerSplit 256/64/32), the q/k/v GEMV's
-#      columns per block (strata.cuda.gemvCols 8/4/2) and the gate/up GEMV's (strata.cuda.gemvGateCols
-#      auto/8) and the greedy draw's split (strata.cuda.argmaxSplit off/on, also at batch 32); a
-#      sampled tg64 (0.8,40,0.95) with strata.cuda.sampleWarpPick off/on, strata.cuda.sampleSplitTopK on,
-#      and both on (batch 1), and sampleSplitTopK off/on at batch 32; a T=1 tg64 (1,0,1) with
-#      strata.cuda.sampleSplitDraw off/on (batch 1 and 32);
-#      the per-op profile at batch 1
-#      (per op kind and per node role, each isolated and in the step).
+#      columns per block (strata.cuda.gemvCols 8/4/2) and the greedy draw's split
+#      (strata.cuda.argmaxSplit off/on, also at batch 32); the per-op profile at batch 1 (per op
+#      kind and per node role, each isolated and in the step); a sampled tg64 (0.8,40,0.95) with
+#      strata.cuda.sampleWarpPick off/on, strata.cuda.sampleSplitTopK on, and both on (batch 1),
+#      and sampleSplitTopK off/on at batch 32; a T=1 tg64 (1,0,1) with strata.cuda.sampleSplitDraw
+#      off/on (batch 1 and 32). The gate/up GEMV's columns (decided in three H100 runs) left the A/B.
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
 #      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on,
 #      strata.cuda.sampleWarpPick=on, strata.cuda.sampleSplitTopK=on and strata.cuda.sampleSplitDraw=on
@@ -74,7 +75,7 @@ main() {
     nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
     "${STRATA[@]}" devices 2>&1 | quiet
 
-    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split, argmax split, warp pick, split top-k | kv16, gate cols 2) + model generation on the cpu"
+    banner "1. tests on cuda (defaults | non-default paths | fused append at every batch, gemv cols, 32 keys per split, argmax split, warp pick, split top-k | split draw | kv16, gate cols 2) + model generation on the cpu"
     junit "$OUT/tests.log" 200 -Dstrata.test.backends=cuda --select-package dev.strata.tests --select-package dev.strata.cuda \
         --select-package dev.strata.engine --exclude-classname '.*\.(MiniLmOnnxRuntimeTest|EmbedCommandTest)' &
     local a=$!
@@ -87,7 +88,7 @@ main() {
     local b=$!
     junit /tmp/tests-append.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.fusedKvAppend=on -Dstrata.cuda.gemvGateCols=8 \
         -Dstrata.cuda.gemvCols=2 -Dstrata.cuda.decodeKeysPerSplit=32 -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleWarpPick=on \
-        -Dstrata.cuda.sampleSplitTopK=on -Dstrata.cuda.sampleSplitDraw=on \
+        -Dstrata.cuda.sampleSplitTopK=on \
         --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.ops.GatherArgmaxConformanceTest \
         --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.DecoderFixtureTest \
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.MatMulConformanceTest \
@@ -98,9 +99,12 @@ main() {
         --select-class dev.strata.tests.ops.FusedMatMulConformanceTest --select-class dev.strata.tests.ops.AttentionConformanceTest --select-class dev.strata.tests.ops.AttentionLowPrecisionConformanceTest \
         --select-class dev.strata.tests.ops.AttentionCrossBiasConformanceTest --select-class dev.strata.tests.DecoderFixtureTest &
     local d=$!
+    junit /tmp/tests-draw.log 200 -Dstrata.test.backends=cuda -Dstrata.cuda.argmaxSplit=on -Dstrata.cuda.sampleSplitDraw=on \
+        --select-class dev.strata.tests.ops.SampleConformanceTest --select-class dev.strata.tests.runtime.PipelinedGenerationTest &
+    local e=$!
     timeout 200 "${JAVA[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cpu --generate-model 1b -p 4 -n 0 -r 1 2>&1 | quiet | tail -n 3
-    wait "$a" "$b" "$c" "$d"
-    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-append.log /tmp/tests-kv16.log; do
+    wait "$a" "$b" "$c" "$d" "$e"
+    for f in "$OUT/tests.log" "$OUT/tests-optin.log" /tmp/tests-append.log /tmp/tests-kv16.log /tmp/tests-draw.log; do
         echo "--- $(basename "$f")"
         grep -qE "^\[ +0 tests found" "$f" && echo "!! $(basename "$f"): the launcher found no tests (a selector names no class?)"
         grep -E "tests (found|successful|failed|aborted|skipped)|MethodSource|=> |JUnit Jupiter:" "$f" | head -40
@@ -130,9 +134,6 @@ main() {
         for c in 8 4 2; do
             bench "b1-greedy gemvCols=$c" "-Dstrata.cuda.gemvCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
-        for c in auto 8; do
-            bench "b1-greedy gateCols=$c" "-Dstrata.cuda.gemvGateCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
-        done
         for a in off on; do
             bench "b1-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
@@ -140,6 +141,7 @@ main() {
     for a in off on; do
         bench "b32-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 64 -r 3 -b 32 --sample 0,0,1
     done
+    bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
     for round in 1 2; do
         for w in off on; do
             bench "b1-sample sampleWarpPick=$w" "-Dstrata.cuda.sampleWarpPick=$w" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
@@ -159,7 +161,6 @@ main() {
     for s in off on; do
         bench "b32-t1 sampleSplitDraw=$s" "-Dstrata.cuda.sampleSplitDraw=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 1,0,1
     done
-    bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
 
     banner "5. kernel roofline (device-graph timing)"
     : > "$OUT/strata-kernels.jsonl"

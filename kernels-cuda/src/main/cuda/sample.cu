@@ -42,11 +42,12 @@
 // draw over them. Every finite key at or above the row's k-th largest is at or above every part's
 // floor, so the candidates hold every token the cuts keep and the draw can pick: the same draw.
 // Past CAND_CAP candidates the last block reads the row instead.
-// With rowArgmax (the row's argmax, written by an argmax_f32 launched just before) and splits > 1, a
-// row drawn from every token (no top-k or top-p cut; min-p allowed) is drawn by all its blocks:
-// each scores its part with the row's m and the parts' best scores merge as an argmax
-// (split_argmax_merge), so the row is read once in parallel instead of twice by one block; greedy
-// rows take rowArgmax as it is. Null rowArgmax: pass 1 finds the argmax as above.
+// With rowArgmax (each row's argmax, written by an argmax_f32 over the same logits launched just
+// before) and splits > 1, a row drawn from every token (no top-k or top-p cut; min-p allowed) is
+// drawn by all its blocks: each scores its part with the row's m and the parts' best scores merge
+// as an argmax (split_argmax_merge), so the row is read once in parallel instead of twice by one
+// block; greedy rows take rowArgmax as it is, and other rows without a top-k floor skip pass 1.
+// Null rowArgmax: pass 1 finds the argmax as above.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
@@ -366,17 +367,21 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         return;
     }
 
-    // Pass 1 over the row, or over this block's part of it with splitTopK.
+    // Pass 1 over the row, or over this block's part of it with splitTopK; a row without the top-k
+    // floor (which needs the threads' maxima) takes a given rowArgmax instead.
     const int chunk = splitTopK ? (cols + splits - 1) / splits : cols;
     const int partLo = splitTopK ? min(cols, (int)blockIdx.y * chunk) : 0, partHi = min(cols, partLo + chunk);
-    float bv = -INFINITY;
-    int bi = strata::NO_INDEX;
-    strata::for_row<false>(xr + partLo, partHi - partLo, [&](float v, int c) {
-        if (strata::argmax_better(v, partLo + c, bv, bi)) { bv = v; bi = partLo + c; }
-    });
-    threadMax[threadIdx.x] = bv;
-    float bestV;
-    int best = strata::block_argmax(bv, bi, sv, si, &bestV);
+    float bv = -INFINITY, bestV = -INFINITY;
+    int bi = strata::NO_INDEX, best;
+    if (rowArgmax != nullptr && !floored) {
+        best = rowArgmax[row];
+    } else {
+        strata::for_row<false>(xr + partLo, partHi - partLo, [&](float v, int c) {
+            if (strata::argmax_better(v, partLo + c, bv, bi)) { bv = v; bi = partLo + c; }
+        });
+        threadMax[threadIdx.x] = bv;
+        best = strata::block_argmax(bv, bi, sv, si, &bestV);
+    }
 
     // top-k: the k-th largest key (a count of 1 per key); top-p: the largest key whose 2^-40
     // fixed-point mass at and above it reaches topP · Z over the keys top-k kept (NaN, key 0: none).

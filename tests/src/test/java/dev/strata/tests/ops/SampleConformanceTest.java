@@ -40,7 +40,7 @@ class SampleConformanceTest {
     private static final float[][] KINDS = {
             {0f, 0, 1f, 0f}, {1f, 1, 1f, 0f}, {1f, 0, 1f, 0f}, {0.7f, 0, 1f, 0f}, {1.3f, 50, 1f, 0f}, {1f, 2, 1f, 0f},
             {0.8f, 0, 0.9f, 0f}, {1f, 0, 0.5f, 0f}, {1f, 0, 1e-6f, 0f}, {1f, 40, 0.95f, 0f}, {1f, 0, 1f, 0.05f},
-            {0.9f, 100, 0.8f, 0.02f}, {1f, 1_000_000, 0.99f, 0f}, {2f, 7, 1f, 0f}};
+            {0.9f, 100, 0.8f, 0.02f}, {1f, 1_000_000, 0.99f, 0f}, {2f, 7, 1f, 0f}, {1.1f, 1_000_000, 1f, 0f}};
 
     static Stream<Arguments> cases() {
         return OpHarness.cross(DeviceCase.all(), List.of(1000, 32003));
@@ -60,10 +60,12 @@ class SampleConformanceTest {
                 case 1 -> { // coarse values: many ties at every cut
                     for (int c = 0; c < vocab; c++) x[o + c] = Math.round(x[o + c] * 2) / 2f;
                 }
-                case 2 -> { // -inf and NaN entries, and (for one row) all values equal
+                case 2 -> { // -inf and NaN entries; one row with all values equal, one with NaN at 0 and one all -inf (drawn as greedy)
                     for (int c = 1; c < vocab; c += 3) x[o + c] = Float.NEGATIVE_INFINITY;
                     x[o + 7] = Float.NaN;
                     if (r % KINDS.length == 2) Arrays.fill(x, o, o + vocab, 0.5f);
+                    if (r % KINDS.length == 3) x[o] = Float.NaN;
+                    if (r % KINDS.length == 10) Arrays.fill(x, o, o + vocab, Float.NEGATIVE_INFINITY);
                 }
                 default -> { }
             }
@@ -192,7 +194,8 @@ class SampleConformanceTest {
         float t = Float.intBitsToFloat(p[Sample.TEMPERATURE]);
         int best = 0;
         for (int i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
-        if (!(t > 0) || p[Sample.TOP_K] == 1) {
+        // Sample.java: greedy, and so is a row whose maximum is not finite (a NaN at 0 gives 0)
+        if (!(t > 0) || p[Sample.TOP_K] == 1 || !Float.isFinite(l[best])) {
             assertEquals(best, drawn, what + ": greedy");
             return;
         }
