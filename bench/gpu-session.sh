@@ -61,6 +61,11 @@ bench() {
     timeout 90 "${JAVA[@]}" "${props[@]}" -cp ".gpu/lib/*" dev.strata.cli.Main bench --backend cuda --generate-model 1b "$@" 2>&1 |
         quiet | grep -E "^\| (llama|[A-Z_]+ |[a-z_]+ \| [0-9]+ \|)|[Ss]tep" | sed "s/^/$label /" | tee -a "$OUT/ab.md"
 }
+# onoff LABEL SWITCH [strata bench args...]: bench with strata.cuda.SWITCH off, then on ("LABEL SWITCH=off|on")
+onoff() {
+    local label=$1 switch=$2 v; shift 2
+    for v in off on; do bench "$label $switch=$v" "-Dstrata.cuda.$switch=$v" -- "$@"; done
+}
 junit() { # LOGFILE TIMEOUT [java props and launcher selectors...]
     local log=$1 t=$2; shift 2
     local props=() ; while [[ $1 == -D* ]]; do props+=("$1"); shift; done
@@ -134,33 +139,21 @@ main() {
         for c in 8 4 2; do
             bench "b1-greedy gemvCols=$c" "-Dstrata.cuda.gemvCols=$c" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
         done
-        for a in off on; do
-            bench "b1-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
-        done
+        onoff b1-greedy argmaxSplit -p 0 -n 128 -r 3 -b 1 --sample 0,0,1
     done
-    for a in off on; do
-        bench "b32-greedy argmaxSplit=$a" "-Dstrata.cuda.argmaxSplit=$a" -- -p 0 -n 64 -r 3 -b 32 --sample 0,0,1
-    done
+    onoff b32-greedy argmaxSplit -p 0 -n 64 -r 3 -b 32 --sample 0,0,1
     bench "b1-profile" -- -p 0 -n 64 -r 2 -b 1 --profile --sample 0,0,1
     for round in 1 2; do
-        for w in off on; do
-            bench "b1-sample sampleWarpPick=$w" "-Dstrata.cuda.sampleWarpPick=$w" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
-        done
+        onoff b1-sample sampleWarpPick -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
         bench "b1-sample sampleSplitTopK=on" "-Dstrata.cuda.sampleSplitTopK=on" -- -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
         bench "b1-sample sampleWarpPick+SplitTopK=on" -Dstrata.cuda.sampleWarpPick=on -Dstrata.cuda.sampleSplitTopK=on -- \
             -p 0 -n 64 -r 3 -b 1 --sample 0.8,40,0.95
     done
-    for s in off on; do
-        bench "b32-sample sampleSplitTopK=$s" "-Dstrata.cuda.sampleSplitTopK=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 0.8,40,0.95
-    done
+    onoff b32-sample sampleSplitTopK -p 0 -n 64 -r 3 -b 32 --sample 0.8,40,0.95
     for round in 1 2; do
-        for s in off on; do
-            bench "b1-t1 sampleSplitDraw=$s" "-Dstrata.cuda.sampleSplitDraw=$s" -- -p 0 -n 64 -r 3 -b 1 --sample 1,0,1
-        done
+        onoff b1-t1 sampleSplitDraw -p 0 -n 64 -r 3 -b 1 --sample 1,0,1
     done
-    for s in off on; do
-        bench "b32-t1 sampleSplitDraw=$s" "-Dstrata.cuda.sampleSplitDraw=$s" -- -p 0 -n 64 -r 3 -b 32 --sample 1,0,1
-    done
+    onoff b32-t1 sampleSplitDraw -p 0 -n 64 -r 3 -b 32 --sample 1,0,1
 
     banner "5. kernel roofline (device-graph timing)"
     : > "$OUT/strata-kernels.jsonl"

@@ -33,8 +33,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -293,7 +293,7 @@ class CudaLaunchPlanTest {
             assertEquals("sample_f32", last.function());
             assertEquals(batch, last.gridX());
             assertEquals(1024, last.block());
-            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick and sampleSplitTopK off by default");
+            assertEquals(3, last.args().get(6), "options: strata.cuda.sampleCompact and strata.cuda.sampleTopPRejection on, sampleWarpPick and sampleSplitTopK off by default (sampleSplitDraw is no option bit)");
             assertEquals(List.of(true, true, false, false, false), List.of(ElementwiseCuda.SAMPLE_COMPACT, ElementwiseCuda.SAMPLE_TOP_P_REJECTION,
                     ElementwiseCuda.SAMPLE_WARP_PICK, ElementwiseCuda.SAMPLE_SPLIT_TOP_K, ElementwiseCuda.SAMPLE_SPLIT_DRAW));
             for (Node n : g.nodes()) {
