@@ -355,8 +355,8 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             if (blockIdx.y == 0 && threadIdx.x == 0) out[row] = best;
             return;
         }
-        const int chunk = (cols + splits - 1) / splits;
-        const int partLo = min(cols, (int)blockIdx.y * chunk), partHi = min(cols, partLo + chunk);
+        int partLo, partHi;
+        strata::split_part(cols, partLo, partHi);
         float dv = -INFINITY;
         int di = strata::NO_INDEX;
         strata::for_row<false>(xr + partLo, partHi - partLo,
@@ -369,8 +369,8 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
 
     // Pass 1 over the row, or over this block's part of it with splitTopK; a row without the top-k
     // floor (which needs the threads' maxima) takes a given rowArgmax instead.
-    const int chunk = splitTopK ? (cols + splits - 1) / splits : cols;
-    const int partLo = splitTopK ? min(cols, (int)blockIdx.y * chunk) : 0, partHi = min(cols, partLo + chunk);
+    int partLo = 0, partHi = cols;
+    if (splitTopK) strata::split_part(cols, partLo, partHi);
     float bv = -INFINITY, bestV = -INFINITY;
     int bi = strata::NO_INDEX, best;
     if (rowArgmax != nullptr && !floored) {

@@ -155,6 +155,14 @@ __device__ __forceinline__ void for_row(const float* __restrict__ xr, int cols, 
     }
 }
 
+// This block's part [lo, hi) of a row of `cols` split over gridDim.y blocks: parts of ceil(cols /
+// splits) columns in block order, the last ones shorter or empty.
+__device__ __forceinline__ void split_part(int cols, int& lo, int& hi) {
+    const int chunk = (cols + (int)gridDim.y - 1) / (int)gridDim.y;
+    lo = min(cols, (int)blockIdx.y * chunk);
+    hi = min(cols, lo + chunk);
+}
+
 // Merges a row argmax split over the blocks (row, 0..splits) of a launch: every thread of block
 // (row, blockIdx.y) passes its part's winner (v, i) (i NO_INDEX where the part had none); thread 0
 // publishes it in partV / partI[row·splits + blockIdx.y] and counts the block in counters[row]
@@ -202,8 +210,9 @@ __device__ __forceinline__ bool split_argmax_merge(float& v, int& i, float* part
 // only block of an unsplit row); false in the others. sv, si: 32 shared entries each.
 __device__ __forceinline__ bool row_argmax(const float* __restrict__ xr, int cols, float* sv, int* si, float* partV, int* partI,
                                            int* counters, int row, int& i) {
-    const int splits = gridDim.y, chunk = (cols + splits - 1) / splits;
-    const int lo = min(cols, (int)blockIdx.y * chunk), hi = min(cols, lo + chunk);
+    const int splits = gridDim.y;
+    int lo, hi;
+    split_part(cols, lo, hi);
     float v = -INFINITY;
     i = NO_INDEX;
     for_row<false>(xr + lo, hi - lo, [&](float l, int c) {
