@@ -591,7 +591,7 @@ extern "C" __global__ void __launch_bounds__(PF_THREADS, 2) attention_prefill_f3
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
     int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
     strata::pdl_entry();
-    extern __shared__ float4 smem4[];
+    STRATA_DYNAMIC_SHARED(float4, smem4);
     float* smem = reinterpret_cast<float*>(smem4);
     if (headDim > 256 || blockDim.x != PF_THREADS || strata::dynamic_smem_bytes() < 4u * pf_smem_floats(pf_hd(headDim)))
         __trap();

@@ -411,7 +411,7 @@ __device__ __forceinline__ void attention_prefill_mma_entry(
     const float* vCache, int capacity, int cached, const int* past, const int* slots, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride,
     int seqLen, int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
-    extern __shared__ float4 smem4[];
+    STRATA_DYNAMIC_SHARED(float4, smem4);
     if (headDim != HD || blockDim.x != MMA_THREADS || strata::dynamic_smem_bytes() < (unsigned)mma_smem_bytes(HD)) __trap();
     const bool vec = (cached ? strata::aligned16(kCache) && strata::aligned16(vCache)
                              : kStride % 4 == 0 && vStride % 4 == 0 && strata::aligned16(k) && strata::aligned16(v));
@@ -431,7 +431,7 @@ __device__ __forceinline__ void attention_prefill_mma_kv16_entry(
     const float* q, int qStride, const T* k16, const T* v16, int keysPerHead, int cached, const int* past, const float* mask,
     int maskStride, int maskCols, const float* bias, int biasStride, int biasKeyCols, float* out, int outStride, int seqLen,
     int kvLen, int heads, int kvHeads, int headDim, float scale, int causal) {
-    extern __shared__ float4 smem4[];
+    STRATA_DYNAMIC_SHARED(float4, smem4);
     if (headDim != HD || blockDim.x != (W32 ? W32_THREADS : MMA_THREADS) ||
         strata::dynamic_smem_bytes() < (unsigned)(W32 ? mma_kv16w32_smem_bytes(HD) : mma_kv16_smem_bytes(HD)) ||
         !strata::aligned16(k16) || !strata::aligned16(v16))

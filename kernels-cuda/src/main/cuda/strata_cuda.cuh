@@ -252,7 +252,17 @@ __device__ __forceinline__ void grid_stride_2d(int rows, int cols, F f) {
 }
 
 // ---- asynchronous global -> shared copies (sm_80+). With pred false the destination is
-// zero-filled and nothing is read (src must still be a valid address expression). ----
+// zero-filled and nothing is read (src must still be a valid address expression). Under the host
+// emulation a copy done at once, so commit and wait have nothing to do. ----
+#if defined(STRATA_HOST_EMULATION)
+__device__ __forceinline__ void host_copy(void* dst, const void* src, int bytes, bool pred) {
+    for (int i = 0; i < bytes; i++) static_cast<char*>(dst)[i] = pred ? static_cast<const char*>(src)[i] : 0;
+}
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, bool pred) { host_copy(dst, src, 16, pred); }
+__device__ __forceinline__ void cp_async4(void* dst, const void* src, bool pred) { host_copy(dst, src, 4, pred); }
+__device__ __forceinline__ void cp_async_commit() {}
+__device__ __forceinline__ void cp_async_wait_all() {}
+#else
 __device__ __forceinline__ void cp_async16(void* dst, const void* src, bool pred) {
     const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(pred ? 16 : 0) : "memory");
@@ -263,13 +273,22 @@ __device__ __forceinline__ void cp_async4(void* dst, const void* src, bool pred)
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+#endif
 
-// Bytes of dynamic shared memory the launch provided (for kernels that check their launch).
+// Bytes of dynamic shared memory the launch provided (for kernels that check their launch), and
+// the block's dynamic shared memory as T (16-byte aligned): STRATA_DYNAMIC_SHARED(T, name)
+// declares `name`, T's array there. The host emulation provides both (host_emu.h).
+#if defined(STRATA_HOST_EMULATION)
+__device__ __forceinline__ unsigned dynamic_smem_bytes() { return emu::dynamic_smem_bytes(); }
+#define STRATA_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(emu::dynamic_smem())
+#else
 __device__ __forceinline__ unsigned dynamic_smem_bytes() {
     unsigned r;
     asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(r));
     return r;
 }
+#define STRATA_DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
 
 // ---- attention: where a sequence's keys and values are ----
 // Keys and values of sequence b for KV head kvh: its KV-cache slot's rows (cached; rows `width` =
@@ -307,7 +326,14 @@ __device__ __forceinline__ void pdl_entry() {
 #endif
 }
 
-// Hints that the 128-byte line at p be brought into L2 (a weight, before pdl_entry).
-__device__ __forceinline__ void prefetch_l2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
+// Hints that the 128-byte line at p be brought into L2 (a weight, before pdl_entry). Nothing under
+// the host emulation.
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+#if defined(STRATA_HOST_EMULATION)
+    (void)p;
+#else
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#endif
+}
 
 }  // namespace strata
