@@ -25,7 +25,8 @@
 #      kind and per node role, each isolated and in the step); a sampled tg64 (0.8,40,0.95) with
 #      strata.cuda.sampleWarpPick off/on, strata.cuda.sampleSplitTopK on, and both on (batch 1),
 #      and sampleSplitTopK off/on at batch 32; a T=1 tg64 (1,0,1) with strata.cuda.sampleSplitDraw
-#      off/on (batch 1 and 32). The gate/up GEMV's columns (decided in three H100 runs) left the A/B.
+#      off/on (batch 1 and 32), and a top-p-only tg64 (0.8,0,0.95) with it off/on (batch 1). The
+#      gate/up GEMV's columns (decided in three H100 runs) left the A/B.
 #   5. strata-kernels.jsonl: KernelRoofline's GEMVs, decode/prefill attention, copy and the
 #      Sample op (timed from device graphs); the Sample op again with strata.cuda.argmaxSplit=on,
 #      strata.cuda.sampleWarpPick=on, strata.cuda.sampleSplitTopK=on and strata.cuda.sampleSplitDraw=on
@@ -154,6 +155,7 @@ main() {
         onoff b1-t1 sampleSplitDraw -p 0 -n 64 -r 3 -b 1 --sample 1,0,1
     done
     onoff b32-t1 sampleSplitDraw -p 0 -n 64 -r 3 -b 32 --sample 1,0,1
+    onoff b1-topp sampleSplitDraw -p 0 -n 64 -r 3 -b 1 --sample 0.8,0,0.95
 
     banner "5. kernel roofline (device-graph timing)"
     : > "$OUT/strata-kernels.jsonl"

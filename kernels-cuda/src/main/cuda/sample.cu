@@ -43,16 +43,21 @@
 // floor, so the candidates hold every token the cuts keep and the draw can pick: the same draw.
 // Past CAND_CAP candidates the last block reads the row instead.
 // With rowArgmax (each row's argmax, written by an argmax_f32 over the same logits launched just
-// before) and splits > 1, a row drawn from every token (no top-k or top-p cut; min-p allowed) is
-// drawn by all its blocks: each scores its part with the row's m and the parts' best scores merge
-// as an argmax (split_argmax_merge), so the row is read once in parallel instead of twice by one
-// block; greedy rows take rowArgmax as it is, and other rows without a top-k floor skip pass 1.
+// before) and splits > 1, a row drawn from every token (no top-k cut; min-p allowed) is drawn by
+// all its blocks: each scores its part with the row's m and the parts' best scores merge as an
+// argmax (split_argmax_merge), so the row is read once in parallel instead of twice by one block.
+// A top-p row (with topPRejection and partZ) takes that draw as its first, and as Z the sum of the
+// parts' masses (partZ [rows, splits], each block's written by its thread 0 before the merge's
+// fence); the last block goes on with the rejection test over the row from there (one pass of
+// the row by one block instead of three). Greedy rows take rowArgmax as it is, and other rows
+// without a top-k floor skip pass 1.
 // Null rowArgmax: pass 1 finds the argmax as above.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
 // compactAllowed, bit 1 topPRejection, bit 2 warpPick, bit 3 splitTopK (candV, candI and the
-// counters' second half needed only with it and splits > 1).
+// counters' second half needed only with it and splits > 1). partZ may be null (top-p rows then
+// run on one block).
 #include "strata_cuda.cuh"
 
 namespace {
@@ -298,7 +303,7 @@ __device__ __forceinline__ void append_candidates(const float* __restrict__ xr, 
 
 extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __restrict__ x, int xStride, const int* __restrict__ params, int pStride, int* out,
                                       int cols, int options, float* partV, int* partI, int* counters, float* candV, int* candI,
-                                      const int* rowArgmax) {
+                                      const int* rowArgmax, unsigned long long* partZ) {
     const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0,
                splitTopKAllowed = (options & 8) != 0;
     strata::pdl_entry();
@@ -313,6 +318,9 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     __shared__ float candL[CAND_CAP];  // the row's keys at or above the top-k floor: logits
     __shared__ int candC[CAND_CAP];    // and their tokens, in no particular order
     __shared__ int nCand;
+    __shared__ unsigned long long splitZ;  // the split draw's Z and token (top-p rows)
+    __shared__ int splitJ;
+    bool haveDraw = false;
     const int row = blockIdx.x, splits = gridDim.y;
     const float* xr = x + (size_t)row * xStride;
     const int* p = params + (size_t)row * pStride;
@@ -327,9 +335,11 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     // compacts, whatever compactAllowed says.
     const bool splitTopK = splits > 1 && splitTopKAllowed && drawn && floored && topK * splits <= CAND_CAP / 2;
     if (splitTopKAllowed && splits > 1 && (candV == nullptr || candI == nullptr)) __trap();
-    // A row drawn from every token (no top-k or top-p cut; min-p needs only m) with the row's argmax
-    // given (rowArgmax: argmax_f32 launched before, with the same fix-ups as best below).
-    const bool splitDraw = splits > 1 && rowArgmax != nullptr && drawn && !(topK > 1 && topK < cols) && topP >= TOP_P_ONE;
+    // A row drawn from every token (no top-k cut; min-p needs only m) with the row's argmax given
+    // (rowArgmax: argmax_f32 launched before, with the same fix-ups as best below): without top-p,
+    // or with top-p found by rejection, whose first draw is this one (and Z its parts' masses).
+    const bool topPRow = topP < TOP_P_ONE;
+    const bool splitDraw = splits > 1 && rowArgmax != nullptr && drawn && !(topK > 1 && topK < cols) && (!topPRow || (topPRejection && partZ != nullptr));
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
     if (splits > 1 && !splitTopK && !splitDraw) {
@@ -359,12 +369,30 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         strata::split_part(cols, partLo, partHi);
         float dv = -INFINITY;
         int di = strata::NO_INDEX;
-        strata::for_row<false>(xr + partLo, partHi - partLo,
-                               [&](float l, int c) { draw_step(l, partLo + c, 0u, m, t, minP, base, dv, di); });
+        unsigned long long mz = 0ull;
+        strata::for_row<false>(xr + partLo, partHi - partLo, [&](float l, int c) {
+            if (topPRow && sample_key(l) != 0u) mz += fixed_mass(l, m, t);  // every token but NaN, as drawFrom's z
+            draw_step(l, partLo + c, 0u, m, t, minP, base, dv, di);
+        });
         di = strata::block_argmax(dv, di, sv, si, &dv);
+        if (topPRow) {
+            mz = block_sum_u64(mz, sz);
+            if (threadIdx.x == 0) partZ[(size_t)row * splits + blockIdx.y] = mz;  // fenced by the merge's thread 0
+        }
         if (!strata::split_argmax_merge(dv, di, partV, partI, counters, row, splits)) return;
-        if (threadIdx.x == 0) out[row] = di == strata::NO_INDEX ? best : di;
-        return;
+        if (!topPRow) {
+            if (threadIdx.x == 0) out[row] = di == strata::NO_INDEX ? best : di;
+            return;
+        }
+        // The row's first top-p draw and Z; the rejection test below goes on from them.
+        if (threadIdx.x == 0) {
+            unsigned long long z = 0ull;
+            for (int p = 0; p < splits; p++) z += __ldcg(partZ + (size_t)row * splits + p);
+            splitZ = z;
+            splitJ = di == strata::NO_INDEX ? best : di;
+        }
+        __syncthreads();
+        haveDraw = true;
     }
 
     // Pass 1 over the row, or over this block's part of it with splitTopK; a row without the top-k
@@ -482,8 +510,8 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             for_kept(compact, candL, candC, nCand, xr, cols, f);
             return block_sum_u64(mz, sz);
         };
-        unsigned long long z;
-        int j = drawFrom(thrK, &z);
+        unsigned long long z = splitZ;
+        int j = haveDraw ? splitJ : drawFrom(thrK, &z);
         const unsigned long long need = top_p_need(z, topP);
         for (int round = 1; round <= ROUNDS; round++) {
             const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF

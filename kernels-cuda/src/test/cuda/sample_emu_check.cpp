@@ -148,10 +148,11 @@ Rows make_rows(int cols, int kindsPerShape, uint64_t seed) {
 struct Scratch {
     std::vector<float> partV, argPartV, candV;
     std::vector<int> partI, argPartI, candI, counters, argCounters, rowArgmax;
+    std::vector<unsigned long long> partZ;
     Scratch(int rows, int splits)
         : partV((size_t)rows * splits, NAN), argPartV((size_t)rows * splits, NAN), candV((size_t)rows * CANDIDATES, NAN),
           partI((size_t)rows * splits, 0x5a5a5a5a), argPartI((size_t)rows * splits, 0x5a5a5a5a), candI((size_t)rows * CANDIDATES, 0x5a5a5a5a),
-          counters(2 * (size_t)rows, 0), argCounters(rows, 0), rowArgmax(rows, -1) {}
+          counters(2 * (size_t)rows, 0), argCounters(rows, 0), rowArgmax(rows, -1), partZ((size_t)rows * splits, 0x5a5a5a5a5a5a5a5aull) {}
 };
 
 int failures = 0;
@@ -190,9 +191,11 @@ std::vector<int> run_argmax(const Rows& r, Scratch& s, bool split) {
 std::vector<int> run_sample(const Rows& r, Scratch& s, int options, bool split, bool splitDraw) {
     const int splits = split ? argmax_splits(r.cols) : 1;
     const int* rowArgmax = nullptr;
+    unsigned long long* partZ = nullptr;
     if (splitDraw && splits > 1) {
         s.rowArgmax = run_argmax(r, s, true);
         rowArgmax = s.rowArgmax.data();
+        partZ = s.partZ.data();
     }
     const bool splitTopK = splits > 1 && (options & 8) != 0;
     std::vector<int> out(r.rows, -1);
@@ -205,7 +208,7 @@ std::vector<int> run_sample(const Rows& r, Scratch& s, int options, bool split, 
     int* ci = splitTopK ? s.candI.data() : nullptr;
     int* o = out.data();
     const int cols = r.cols;
-    emu::launch(dim3(r.rows, splits), dim3(THREADS), [&] { sample_f32(x, cols, p, PARAMS, o, cols, options, pv, pi, counters, cv, ci, rowArgmax); });
+    emu::launch(dim3(r.rows, splits), dim3(THREADS), [&] { sample_f32(x, cols, p, PARAMS, o, cols, options, pv, pi, counters, cv, ci, rowArgmax, partZ); });
     expect_zero(s.counters, "sample_f32");
     return out;
 }

@@ -188,9 +188,11 @@ final class ElementwiseCuda {
     static final int SAMPLE_CANDIDATES = 2048;
 
     /**
-     * Whether a row drawn from every token (no top-k or top-p cut) is drawn by argmaxSplits(cols)
-     * blocks: an argmax_f32 launch first finds each row's maximum, then every block of sample_f32
-     * scores its part and the last merges the parts' best, the same draw. System property
+     * Whether a row drawn from every token (no top-k cut) is drawn by argmaxSplits(cols) blocks: an
+     * argmax_f32 launch first finds each row's maximum, then every block of sample_f32 scores its
+     * part and the last merges the parts' best, the same draw. A top-p row (with top-p by
+     * rejection) takes that draw as its first and the parts' masses as Z; the last block then tests
+     * the draw over the row as before (one pass instead of three). System property
      * strata.cuda.sampleSplitDraw, off (the default until timed on a GPU: one block read a
      * 128,256-token row twice, ~79 µs a row at T=1 on an H100) or on. One launch more per step;
      * greedy rows then take that argmax, and the launch is split as under strata.cuda.argmaxSplit.
@@ -238,6 +240,8 @@ final class ElementwiseCuda {
             args.addAll(List.of(new Launch.Ptr(0), new Launch.Ptr(0)));
         }
         args.add(rowArgmax);
+        // the split draw's parts of Z for top-p rows (their first draw by rejection), rows · splits u64
+        args.add(rowArgmax.address() == 0 ? new Launch.Ptr(0) : new Launch.Ptr(c.scratch("sample_split_z", (long) x.rows() * splits * Long.BYTES)));
         plan.add(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
         return List.copyOf(plan);
     }

@@ -336,7 +336,7 @@ class CudaLaunchPlanTest {
                 int expected = split ? splits : 1;
                 String op = k.function().startsWith("argmax") ? "argmax" : "sample";
                 assertEquals(List.of(rows, expected, 1024), List.of(k.gridX(), k.gridY(), k.block()), k.function());
-                int trailing = op.equals("sample") ? 3 : 0;  // sample_f32's candV, candI, rowArgmax: null without the split top-k and draw
+                int trailing = op.equals("sample") ? 4 : 0;  // sample_f32's candV, candI, rowArgmax, partZ: null without the split top-k and draw
                 List<Object> scratch = k.args().subList(k.args().size() - 3 - trailing, k.args().size() - trailing);
                 assertEquals(Collections.nCopies(trailing, new Launch.Ptr(0)), k.args().subList(k.args().size() - trailing, k.args().size()));
                 if (expected == 1) {
@@ -385,13 +385,14 @@ class CudaLaunchPlanTest {
         }
     }
 
-    /** sample_f32's argument positions: candV (then candI) and rowArgmax. */
-    static final int SAMPLE_CAND_V = 10, SAMPLE_ROW_ARGMAX = 12;
+    /** sample_f32's argument positions: candV (then candI), rowArgmax and partZ. */
+    static final int SAMPLE_CAND_V = 10, SAMPLE_ROW_ARGMAX = 12, SAMPLE_PART_Z = 13;
 
     /**
      * With strata.cuda.sampleSplitDraw on a split launch, the Sample op is argmax_f32 over the
      * logits into scratch (split the same way, with scratch of its own), then sample_f32 taking that
-     * scratch as rowArgmax; unsplit (one split) it stays one launch with a null rowArgmax.
+     * scratch as rowArgmax, and rows · splits u64 of scratch for top-p rows' parts of Z (partZ);
+     * unsplit (one split) it stays one launch with a null rowArgmax and partZ.
      */
     @ParameterizedTest(name = "[{0}, {1}]")
     @CsvSource({"1, 8192, 1", "1, 128256, 16", "32, 128256, 16"})
@@ -408,6 +409,7 @@ class CudaLaunchPlanTest {
         if (splits == 1) {
             assertEquals(1, plan.size());
             assertEquals(new Launch.Ptr(0), sample.args().get(SAMPLE_ROW_ARGMAX));
+            assertEquals(new Launch.Ptr(0), sample.args().get(SAMPLE_PART_Z));
         } else {
             assertEquals(2, plan.size());
             Launch.Kernel argmax = (Launch.Kernel) plan.getFirst();
@@ -416,6 +418,8 @@ class CudaLaunchPlanTest {
             assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_row_argmax"));
             assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_argmax_split_counters"), "the argmax's own counters");
             assertEquals(ctx.scratch.get("sample_split_counters"), (long) rows * Integer.BYTES, "and the draw's");
+            assertEquals((long) rows * splits * Long.BYTES, ctx.scratch.get("sample_split_z"), "a u64 part of Z per row and split");
+            assertTrue(((Launch.Ptr) sample.args().get(SAMPLE_PART_Z)).address() != 0);
             checkKernel(argmax);
         }
         checkKernel(sample);
