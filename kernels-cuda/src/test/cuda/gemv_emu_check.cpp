@@ -9,11 +9,14 @@
 // the scalar path (x one float off), k with and without a scalar tail and long enough for the
 // unrolled loads of every warp split; m = 1 to 9 rows (the m1 kernels too, which take any m).
 // Full grids run warp by warp, short ones shuffled (host_emu.h's schedules).
+// Also scale.cu's scale_f32, float4 and scalar paths (aligned or not, in place or not), against the
+// host's products.
 // Usage: gemv_emu_check   (exit 0: every product within 2e-6 of the largest reference value,
-// relative, per launch)
+// relative, per launch; every scaled element exact)
 #include "host_emu.h"
 
 #include "../../main/cuda/matmul_fused.cu"
+#include "../../main/cuda/scale.cu"
 
 #include <chrono>
 #include <string>
@@ -159,6 +162,51 @@ void check(const Config& c) {
     emu::set_schedule(emu::ROUND_ROBIN);
 }
 
+// scale_f32 (float4s where cols, both strides and both pointers allow, else floats; out may alias
+// x) against the host's own products, which are exact: every element, nothing outside the view.
+void check_scale() {
+    std::normal_distribution<float> normal(0.f, 1.f);
+    struct Case {
+        int rows, cols, xStride, outStride, xOffset, outOffset;
+        bool alias;
+    };
+    const Case cases[] = {{3, 64, 64, 64, 0, 0, false},  {5, 36, 40, 36, 4, 0, false}, {4, 64, 64, 64, 1, 0, false}, {2, 30, 30, 32, 0, 0, false},
+                          {7, 128, 132, 128, 0, 4, true}, {1, 1000, 1000, 1000, 0, 0, true}, {6, 20, 24, 20, 0, 1, false}};
+    const float factor = 0.37f;
+    for (const Case& c : cases) {
+        std::vector<float> xs((size_t)c.rows * c.xStride + 8), outs((size_t)c.rows * c.outStride + 8, -7.f);
+        for (float& v : xs) v = normal(rng);
+        const std::vector<float> original = xs;
+        float* x = xs.data() + c.xOffset;
+        float* out = c.alias ? x : outs.data() + c.outOffset;
+        const int outStride = c.alias ? c.xStride : c.outStride;
+        const bool vec = c.cols % 4 == 0 && c.xStride % 4 == 0 && outStride % 4 == 0 && c.xOffset % 4 == 0 && (c.alias || c.outOffset % 4 == 0);
+        const int elements = c.rows * c.cols, perThread = vec ? 4 : 1;
+        for (int grid : {(elements / perThread + 255) / 256, 1}) {
+            if (c.alias) xs = original;
+            else std::fill(outs.begin(), outs.end(), -7.f);
+            emu::set_schedule(grid == 1 ? emu::SHUFFLED : emu::WARP_BY_WARP, 0x5ca1e + (uint64_t)grid);
+            emu::launch(dim3(grid), dim3(256), [&] { scale_f32(x, c.xStride, out, outStride, c.rows, c.cols, factor); });
+            launches++;
+            int bad = 0;
+            const std::vector<float>& got = c.alias ? xs : outs;
+            const int base = c.alias ? c.xOffset : c.outOffset;
+            for (size_t i = 0; i < got.size(); i++) {
+                const long at = (long)i - base, r = at / outStride, col = at % outStride;
+                const bool inside = at >= 0 && r < c.rows && col < c.cols;
+                const float want = inside ? original[(size_t)c.xOffset + r * c.xStride + col] * factor : c.alias ? original[i] : -7.f;
+                if (got[i] != want) bad++;
+            }
+            if (bad > 0) {
+                failures++;
+                std::printf("FAIL scale_f32 rows %d cols %d strides %d/%d offsets %d/%d%s grid %d (%s path): %d elements wrong\n", c.rows, c.cols,
+                            c.xStride, outStride, c.xOffset, c.outOffset, c.alias ? " in place" : "", grid, vec ? "float4" : "float", bad);
+            }
+        }
+    }
+    emu::set_schedule(emu::ROUND_ROBIN);
+}
+
 }  // namespace
 
 int main() {
@@ -189,11 +237,14 @@ int main() {
                     else if (dtype == 1) check<__nv_bfloat16>(c);
                     else check<__half>(c);
                 }
+    const int gemvLaunches = launches;
+    check_scale();
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (failures > 0) {
         std::printf("gemv_emu_check: %d of %d launches failed (%.1f s)\n", failures, launches, took);
         return 1;
     }
-    std::printf("gemv_emu_check: %d launches of gemv_fused matched the float64 reference (%.1f s)\n", launches, took);
+    std::printf("gemv_emu_check: %d launches of gemv_fused matched the float64 reference, %d of scale_f32 the host's products (%.1f s)\n",
+                gemvLaunches, launches - gemvLaunches, took);
     return 0;
 }

@@ -4,7 +4,7 @@
 //     split top-k, the split draw, the warp pick, compaction, top-p by rejection) against the plain
 //     single-block path that ran on an H100 against the CPU reference;
 //   - gemv_emu_check.cpp: matmul_fused.cu's decode GEMVs at 1, 2, 4 and 8 columns per block, with
-//     every fused part, against a float64 reference;
+//     every fused part, against a float64 reference, and scale.cu's float4 and float paths;
 //   - attention_emu_check.cpp: attention.cu's decode attention (with and without the fused KV
 //     append) split 1 to 64 ways, against a float64 reference.
 // Kernel code is CUDA C++ (blockIdx.x unsigned beside int): -Wno-sign-compare.
