@@ -16,14 +16,17 @@
 //     finish" merges run in whichever block comes last; __shared__ variables are static (one per
 //     declaration, reused block after block);
 //   - atomics are plain read-modify-writes (nothing runs between a fiber's switches); fences are
-//     no-ops; __ldg / __ldcg are plain loads.
+//     no-ops; __ldg / __ldcg are plain loads that stop the run where a vector type (float4, uint4,
+//     float2) is misaligned, as the device faults.
 // What it catches: a block that can never pass a barrier (divergent __syncthreads, a warp
 // intrinsic with lanes missing or exited) stops the run with the waiting threads named; __trap,
 // an intrinsic called by a lane outside its mask and a shuffle from a lane outside the mask do too.
 // A missing __syncthreads between one warp's writes and another's reads shows as wrong results
 // under the warp-by-warp schedule where the reader's warp comes first (the checks run the kernels
 // under all three schedules).
-// What it does not model: concurrency between blocks (no memory-model or fence bugs show), warps
+// What it does not model: shared memory's contents before a kernel writes them (static, so zero
+// before the first block: a read of unwritten shared memory does not show), misaligned vector
+// stores and plain vector loads, concurrency between blocks (no memory-model or fence bugs show), warps
 // running in lockstep without intrinsics, timing, inline PTX (functions that use it compile, but
 // must not be called; strata_cuda.cuh's cp.async and dynamic shared memory have host versions).
 #pragma once
@@ -271,6 +274,18 @@ inline void run_block(const dim3& idx) {
     s.current = nullptr;
 }
 
+// A load through the read-only or L2 path: a plain load, but a vector type must be aligned as on
+// the device, where a misaligned 8- or 16-byte load faults.
+template <typename T>
+inline T aligned_load(const T* p, const char* what) {
+    if (reinterpret_cast<uintptr_t>(p) % alignof(T) != 0) {
+        std::fprintf(stderr, "emu: %s of %zu bytes from %p, not %zu-byte aligned (block %u,%u thread %u)\n", what, sizeof(T),
+                     static_cast<const void*>(p), alignof(T), state().blockIdx.x, state().blockIdx.y, state().current->tid.x);
+        std::exit(3);
+    }
+    return *p;
+}
+
 // Runs body (a call of the kernel) for every thread of every block of the grid, with
 // dynamicSmemBytes of dynamic shared memory (STRATA_DYNAMIC_SHARED), all bits set (NaN as floats)
 // at each block's start.
@@ -308,9 +323,9 @@ inline void __threadfence_block() {}
 }
 
 template <typename T>
-inline T __ldg(const T* p) { return *p; }
+inline T __ldg(const T* p) { return emu::aligned_load(p, "__ldg"); }
 template <typename T>
-inline T __ldcg(const T* p) { return *p; }
+inline T __ldcg(const T* p) { return emu::aligned_load(p, "__ldcg"); }
 
 template <typename T>
 inline T __shfl_sync(unsigned mask, T v, int src, int width = 32) {

@@ -6,7 +6,9 @@
 //   - gemv_emu_check.cpp: matmul_fused.cu's decode GEMVs at 1, 2, 4 and 8 columns per block, with
 //     every fused part, against a float64 reference, and scale.cu's float4 and float paths;
 //   - attention_emu_check.cpp: attention.cu's decode attention (with and without the fused KV
-//     append) split 1 to 64 ways, against a float64 reference.
+//     append) split 1 to 64 ways, against a float64 reference;
+//   - matmul_emu_check.cpp: matmul.cu's unfused decode GEMVs (W [n, k], split-K at 1 to 8 columns
+//     per block, W [k, n]) against a float64 reference, its bias and cast kernels exactly.
 // Kernel code is CUDA C++ (blockIdx.x unsigned beside int): -Wno-sign-compare.
 // Needs g++ and the CUDA headers (cuda_bf16.h for strata_cuda.cuh), as nvcc does; no GPU. Skipped,
 // with the reason, without them.
@@ -121,6 +123,13 @@ class KernelEmulationTest {
     void decodeAttentionMatchesTheFloat64ReferenceAtEverySplitCount() throws IOException, InterruptedException {
         String report = compileAndRun("attention_emu_check");
         assertTrue(report.contains(" launches of the decode attention matched the float64 reference"), report);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void unfusedDecodeGemvsMatchTheFloat64Reference() throws IOException, InterruptedException {
+        String report = compileAndRun("matmul_emu_check");
+        assertTrue(report.contains(" launches of matmul.cu matched their references"), report);
     }
 
     @Test
