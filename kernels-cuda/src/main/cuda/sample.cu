@@ -47,17 +47,21 @@
 // all its blocks: each scores its part with the row's m and the parts' best scores merge as an
 // argmax (split_argmax_merge), so the row is read once in parallel instead of twice by one block.
 // A top-p row (with topPRejection and partZ) takes that draw as its first, and as Z the sum of the
-// parts' masses (partZ [rows, splits], each block's written by its thread 0 before the merge's
-// fence); the last block goes on with the rejection test over the row from there (one pass of
-// the row by one block instead of three). Greedy rows take rowArgmax as it is, and other rows
-// without a top-k floor skip pass 1.
+// parts' masses (partZ's first rows · splits entries, each block's written by its thread 0 before
+// the merge's fence); the last block stores Z and the token in partZ[rows · splits + 2 · row, + 1].
+// A second launch with option bit 4 (the test launch, same arguments) must follow: for those rows
+// every block sums the mass of its part's keys above the drawn token's, the parts merge, and the
+// last block accepts the token (mass above < topP · Z) or, rejected, runs the single-block rounds
+// from it (the rest of the rejection loop, then the radix select); it leaves every other row
+// alone. So a top-p row is read by every block twice, instead of three times by one block.
+// Greedy rows take rowArgmax as it is, and other rows without a top-k floor skip pass 1.
 // Null rowArgmax: pass 1 finds the argmax as above.
 // With warpPick, each radix pass's digit is picked by one warp (pick_digit_warp: 8 bins a lane and
 // a scan over the lanes) instead of one thread walking up to 256 bins; the same digit and need.
 // Launch: grid (rows, splits), block 1024 (any multiple of 32 up to 1024); options: bit 0
 // compactAllowed, bit 1 topPRejection, bit 2 warpPick, bit 3 splitTopK (candV, candI and the
-// counters' second half needed only with it and splits > 1). partZ may be null (top-p rows then
-// run on one block).
+// counters' second half needed only with it and splits > 1), bit 4 the test launch. partZ
+// ([rows · (splits + 2)] u64) may be null: top-p rows then run on one block.
 #include "strata_cuda.cuh"
 
 namespace {
@@ -305,7 +309,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
                                       int cols, int options, float* partV, int* partI, int* counters, float* candV, int* candI,
                                       const int* rowArgmax, unsigned long long* partZ) {
     const bool compactAllowed = (options & 1) != 0, topPRejection = (options & 2) != 0, warpPick = (options & 4) != 0,
-               splitTopKAllowed = (options & 8) != 0;
+               splitTopKAllowed = (options & 8) != 0, testLaunch = (options & 16) != 0;
     strata::pdl_entry();
     if ((blockDim.x & 31) != 0) __trap();  // the histogram loops run whole warps
     __shared__ float sv[32];
@@ -318,9 +322,10 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     __shared__ float candL[CAND_CAP];  // the row's keys at or above the top-k floor: logits
     __shared__ int candC[CAND_CAP];    // and their tokens, in no particular order
     __shared__ int nCand;
-    __shared__ unsigned long long splitZ;  // the split draw's Z and token (top-p rows)
-    __shared__ int splitJ;
-    bool haveDraw = false;
+    __shared__ unsigned long long splitZ;  // a top-p row's first draw by the split launches: Z and token,
+    __shared__ int splitJ;                 // when its test rejected it
+    __shared__ unsigned long long massAboveJ;
+    bool rejectedOnce = false;
     const int row = blockIdx.x, splits = gridDim.y;
     const float* xr = x + (size_t)row * xStride;
     const int* p = params + (size_t)row * pStride;
@@ -342,6 +347,43 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
     const bool splitDraw = splits > 1 && rowArgmax != nullptr && drawn && !(topK > 1 && topK < cols) && (!topPRow || (topPRejection && partZ != nullptr));
     const unsigned long long seed = (unsigned long long)(unsigned)p[4] | ((unsigned long long)(unsigned)p[5] << 32);
     const unsigned long long base = mix64(seed ^ mix64((unsigned long long)(unsigned)p[6] + GOLDEN));
+    // A top-p row's split draw stores its Z and token in rowDraw; the test launch reads them.
+    unsigned long long* rowDraw = partZ == nullptr ? nullptr : partZ + (size_t)gridDim.x * splits + 2 * (size_t)row;
+    if (testLaunch) {
+        // The rejection test of a top-p row's split draw: the mass of the keys above the drawn
+        // token's, summed over the parts; the last block accepts the token, or goes on with the
+        // single-block rounds below from the rejected draw.
+        if (!(splitDraw && topPRow)) return;  // drawn by the launch before
+        const int best = rowArgmax[row];
+        const float m = cols > 0 ? xr[best] : 0.f;
+        if (!isfinite(m)) return;  // greedy: drawn by the launch before
+        const int j = (int)__ldcg(rowDraw + 1);
+        const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF
+        int partLo, partHi;
+        strata::split_part(cols, partLo, partHi);
+        unsigned long long mz = 0ull;
+        strata::for_row<false>(xr + partLo, partHi - partLo, [&](float l, int) {
+            if (sample_key(l) >= above) mz += fixed_mass(l, m, t);
+        });
+        mz = block_sum_u64(mz, sz);
+        if (threadIdx.x == 0) partZ[(size_t)row * splits + blockIdx.y] = mz;  // fenced by the merge's thread 0
+        float unusedV = 0.f;
+        int unusedI = 0;
+        if (!strata::split_argmax_merge(unusedV, unusedI, partV, partI, counters, row, splits)) return;  // counts the parts
+        if (threadIdx.x == 0) {
+            unsigned long long above = 0ull;
+            for (int q = 0; q < splits; q++) above += __ldcg(partZ + (size_t)row * splits + q);
+            massAboveJ = above;
+            splitZ = __ldcg(rowDraw);
+            splitJ = j;
+        }
+        __syncthreads();
+        if (massAboveJ < top_p_need(splitZ, topP)) {
+            if (threadIdx.x == 0) out[row] = j;
+            return;
+        }
+        rejectedOnce = true;
+    }
     if (splits > 1 && !splitTopK && !splitDraw) {
         if (drawn) {
             if (blockIdx.y != 0) return;  // a row to draw from: block (row, 0) runs every pass below
@@ -355,7 +397,7 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             return;
         }
     }
-    if (splitDraw) {
+    if (splitDraw && !testLaunch) {
         // Every block draws over its part with the row's m, and the parts' draws merge as an argmax
         // (split_argmax_merge: argmax_better is a total order on (score, token)), the draw one block
         // makes over the whole row.
@@ -384,15 +426,14 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             if (threadIdx.x == 0) out[row] = di == strata::NO_INDEX ? best : di;
             return;
         }
-        // The row's first top-p draw and Z; the rejection test below goes on from them.
+        // The row's first top-p draw and Z, for the test launch that follows.
         if (threadIdx.x == 0) {
             unsigned long long z = 0ull;
-            for (int p = 0; p < splits; p++) z += __ldcg(partZ + (size_t)row * splits + p);
-            splitZ = z;
-            splitJ = di == strata::NO_INDEX ? best : di;
+            for (int q = 0; q < splits; q++) z += __ldcg(partZ + (size_t)row * splits + q);
+            rowDraw[0] = z;
+            rowDraw[1] = (unsigned long long)(di == strata::NO_INDEX ? best : di);
         }
-        __syncthreads();
-        haveDraw = true;
+        return;
     }
 
     // Pass 1 over the row, or over this block's part of it with splitTopK; a row without the top-k
@@ -511,11 +552,11 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
             return block_sum_u64(mz, sz);
         };
         unsigned long long z = splitZ;
-        int j = haveDraw ? splitJ : drawFrom(thrK, &z);
+        int j = rejectedOnce ? splitJ : drawFrom(thrK, &z);
         const unsigned long long need = top_p_need(z, topP);
         for (int round = 1; round <= ROUNDS; round++) {
             const unsigned above = sample_key(xr[j]) + 1u;  // no key is 0xFFFFFFFF
-            if (massAbove(above) < need) {
+            if (!(round == 1 && rejectedOnce) && massAbove(above) < need) {
                 if (threadIdx.x == 0) out[row] = j;
                 return;
             }

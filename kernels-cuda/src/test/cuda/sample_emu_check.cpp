@@ -4,7 +4,8 @@
 //   - argmax_f32, split or not, against a sequential scan (first index on ties, NaN never wins, a
 //     NaN at 0 gives 0);
 //   - every path of sample_f32 (option bits: 1 compaction, 2 top-p by rejection, 4 the warp pick,
-//     8 the split top-k; a split launch; the split draw's argmax launch first) draws the same token
+//     8 the split top-k; a split launch; the split draw's argmax launch first and its test launch
+//     after) draws the same token
 //     as the plain single-block path (options 0), which ran on an H100 against the CPU reference
 //     (bench/RESULTS.md): the paths differ in how they find the same cuts and the same argmax;
 //   - the split counters are zero again after every launch (the next launch, a CUDA graph replay,
@@ -12,7 +13,7 @@
 // Rows: random, coarse (ties at every cut), -inf and NaN entries, all equal, NaN at 0, all -inf,
 // +inf present, ties at the top that fit or overflow the candidates, rows masked to -inf but for a
 // few tokens, the first and last columns of every part high (where a part's bounds would go
-// wrong); params: greedy, plain temperature, top-k 2 to past the vocabulary, top-p down to one
+// wrong), three tokens holding the mass with top-p ending at the second or third; params: greedy, plain temperature, top-k 2 to past the vocabulary, top-p down to one
 // unit, min-p, near-uniform draws (T = 1e30) that show a cut one token off; vocabularies of 1,000
 // (one part), 20,000, 32,003 and 128,256 (16 parts).
 // Options 0 runs round-robin (host_emu.h's schedules); every path, options 0 too, runs again warp by
@@ -64,8 +65,8 @@ const float KINDS[][4] = {{0.f, 0, 1.f, 0.f},     {1.f, 1, 1.f, 0.f},      {1.f,
                           {1e30f, 40, 1.f, 0.f}};
 constexpr int NKINDS = sizeof(KINDS) / sizeof(KINDS[0]);
 
-enum Shape { GAUSS, COARSE, HOLES, EQUAL, NAN0, ALL_NEG_INF, POS_INF, TIED_TOP, MASKED, EDGES, NSHAPES };
-const char* const SHAPE_NAMES[] = {"gauss", "coarse", "holes", "equal", "nan0", "all-inf", "+inf", "tied-top", "masked", "edges"};
+enum Shape { GAUSS, COARSE, HOLES, EQUAL, NAN0, ALL_NEG_INF, POS_INF, TIED_TOP, MASKED, EDGES, NUCLEUS, NSHAPES };
+const char* const SHAPE_NAMES[] = {"gauss", "coarse", "holes", "equal", "nan0", "all-inf", "+inf", "tied-top", "masked", "edges", "nucleus"};
 
 Rows make_rows(int cols, int kindsPerShape, uint64_t seed) {
     Rows r;
@@ -82,7 +83,7 @@ Rows make_rows(int cols, int kindsPerShape, uint64_t seed) {
         for (int c : {s * chunk, std::min(cols, (s + 1) * chunk) - 1})
             if (c >= 0 && c < cols && (edges.empty() || edges.back() != c)) edges.push_back(c);
     for (int shape = 0; shape < NSHAPES; shape++)
-        for (int j = 0; j < (shape == EDGES ? 3 : kindsPerShape); j++, n++) {
+        for (int j = 0; j < (shape == EDGES ? 3 : shape == NUCLEUS ? 8 : kindsPerShape); j++, n++) {
             const float* k = KINDS[(n * 7 + shape) % NKINDS];
             std::vector<float> row(cols);
             for (float& v : row) v = normal(rng) * 3.f;
@@ -118,11 +119,26 @@ Rows make_rows(int cols, int kindsPerShape, uint64_t seed) {
                     for (size_t e = 0; e < edges.size(); e++) row[edges[e]] = j == 1 ? 30.f + 0.01f * (float)e : 30.f;
                     if (j == 1) row[edges[std::min<size_t>(1, edges.size() - 1)]] = 40.f;
                     break;
+                case NUCLEUS:
+                    // three tokens hold the mass (0.5, 0.3, 0.2 at T = 1, in three parts); top-p
+                    // 0.6, 0.7, 0.85 ends the nucleus at the second or the third: its last token
+                    // is drawn often, so a test off by that token's own mass shows
+                    for (float& v : row) v -= 40.f;
+                    row[(size_t)cols / 5] = std::log(0.5f);
+                    row[(size_t)cols / 2] = std::log(0.3f);
+                    row[(size_t)cols - 3] = std::log(0.2f);
+                    break;
                 default: break;
             }
             // the masked and tied shapes are top-k rows
             float t = k[0], topP = k[2], minP = k[3];
             int topK = (int)k[1];
+            if (shape == NUCLEUS) {
+                t = 1.f;
+                topK = 0;
+                topP = j % 3 == 0 ? 0.6f : j % 3 == 1 ? 0.7f : 0.85f;
+                minP = 0.f;
+            }
             if (shape == EDGES) {
                 // j 0: a uniform top-k draw over the edges (split top-k); j 1: greedy (split argmax);
                 // j 2: a plain draw, uniform over the edges in effect (split draw)
@@ -152,7 +168,7 @@ struct Scratch {
     Scratch(int rows, int splits)
         : partV((size_t)rows * splits, NAN), argPartV((size_t)rows * splits, NAN), candV((size_t)rows * CANDIDATES, NAN),
           partI((size_t)rows * splits, 0x5a5a5a5a), argPartI((size_t)rows * splits, 0x5a5a5a5a), candI((size_t)rows * CANDIDATES, 0x5a5a5a5a),
-          counters(2 * (size_t)rows, 0), argCounters(rows, 0), rowArgmax(rows, -1), partZ((size_t)rows * splits, 0x5a5a5a5a5a5a5a5aull) {}
+          counters(2 * (size_t)rows, 0), argCounters(rows, 0), rowArgmax(rows, -1), partZ((size_t)rows * (splits + 2), 0x5a5a5a5a5a5a5a5aull) {}
 };
 
 int failures = 0;
@@ -210,6 +226,10 @@ std::vector<int> run_sample(const Rows& r, Scratch& s, int options, bool split, 
     const int cols = r.cols;
     emu::launch(dim3(r.rows, splits), dim3(THREADS), [&] { sample_f32(x, cols, p, PARAMS, o, cols, options, pv, pi, counters, cv, ci, rowArgmax, partZ); });
     expect_zero(s.counters, "sample_f32");
+    if (partZ != nullptr) {  // the test launch (option bit 4) finishes the top-p rows
+        emu::launch(dim3(r.rows, splits), dim3(THREADS), [&] { sample_f32(x, cols, p, PARAMS, o, cols, options | 16, pv, pi, counters, cv, ci, rowArgmax, partZ); });
+        expect_zero(s.counters, "sample_f32's test launch");
+    }
     return out;
 }
 

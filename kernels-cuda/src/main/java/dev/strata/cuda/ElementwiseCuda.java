@@ -191,13 +191,16 @@ final class ElementwiseCuda {
      * Whether a row drawn from every token (no top-k cut) is drawn by argmaxSplits(cols) blocks: an
      * argmax_f32 launch first finds each row's maximum, then every block of sample_f32 scores its
      * part and the last merges the parts' best, the same draw. A top-p row (with top-p by
-     * rejection) takes that draw as its first and the parts' masses as Z; the last block then tests
-     * the draw over the row as before (one pass instead of three). System property
+     * rejection) takes that draw as its first and the parts' masses as Z, and a third launch tests
+     * it over the parts (two split passes instead of three passes by one block). System property
      * strata.cuda.sampleSplitDraw, off (the default until timed on a GPU: one block read a
-     * 128,256-token row twice, ~79 µs a row at T=1 on an H100) or on. One launch more per step;
+     * 128,256-token row twice, ~79 µs a row at T=1 on an H100) or on. Two launches more per step;
      * greedy rows then take that argmax, and the launch is split as under strata.cuda.argmaxSplit.
      */
     static final boolean SAMPLE_SPLIT_DRAW = CudaSwitches.property("strata.cuda.sampleSplitDraw", "off");
+
+    /** sample_f32's option bit for the split draw's test launch (top-p rows), and the options' argument position. */
+    static final int SAMPLE_TEST_LAUNCH = 16, SAMPLE_OPTIONS_ARG = 6;
 
     /** sample_f32's options from the switches: bit 0 compaction, bit 1 top-p by rejection, bit 2 the warp pick, bit 3 the split top-k. */
     static final int SAMPLE_OPTIONS = (SAMPLE_COMPACT ? 1 : 0) | (SAMPLE_TOP_P_REJECTION ? 2 : 0) | (SAMPLE_WARP_PICK ? 4 : 0)
@@ -218,7 +221,8 @@ final class ElementwiseCuda {
      * blocks per row, which draw greedy rows, and with option bit 3 top-k rows, together. The split
      * top-k's scratch: a second counter per row and SAMPLE_CANDIDATES floats and ints per row.
      * splitDraw (on a split launch): argmax_f32 into scratch first, whose result sample_f32 takes
-     * as rowArgmax (null otherwise).
+     * as rowArgmax (null otherwise), and after sample_f32 its test launch (option bit 4, the same
+     * arguments), which finishes top-p rows.
      */
     static List<Launch> sample(Sample s, PlanContext c, DevTensor out, int options, boolean split, boolean splitDraw) {
         DevTensor x = c.tensor(s.logits()), p = c.tensor(s.params());
@@ -240,9 +244,15 @@ final class ElementwiseCuda {
             args.addAll(List.of(new Launch.Ptr(0), new Launch.Ptr(0)));
         }
         args.add(rowArgmax);
-        // the split draw's parts of Z for top-p rows (their first draw by rejection), rows · splits u64
-        args.add(rowArgmax.address() == 0 ? new Launch.Ptr(0) : new Launch.Ptr(c.scratch("sample_split_z", (long) x.rows() * splits * Long.BYTES)));
+        // the split draw's parts of Z (then of the mass above the drawn token) for top-p rows, rows · splits u64, then each row's Z and token
+        boolean splitDrawn = rowArgmax.address() != 0;
+        args.add(splitDrawn ? new Launch.Ptr(c.scratch("sample_split_z", (long) x.rows() * (splits + 2) * Long.BYTES)) : new Launch.Ptr(0));
         plan.add(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
+        if (splitDrawn) {
+            // the test launch: top-p rows' rejection test of that draw, split the same way
+            args.set(SAMPLE_OPTIONS_ARG, options | SAMPLE_TEST_LAUNCH);
+            plan.add(new Launch.Kernel("sample", "sample_f32", x.rows(), splits, 1, 1024, 0, List.copyOf(args)));
+        }
         return List.copyOf(plan);
     }
 }

@@ -391,8 +391,9 @@ class CudaLaunchPlanTest {
     /**
      * With strata.cuda.sampleSplitDraw on a split launch, the Sample op is argmax_f32 over the
      * logits into scratch (split the same way, with scratch of its own), then sample_f32 taking that
-     * scratch as rowArgmax, and rows · splits u64 of scratch for top-p rows' parts of Z (partZ);
-     * unsplit (one split) it stays one launch with a null rowArgmax and partZ.
+     * scratch as rowArgmax and rows · (splits + 2) u64 of scratch as partZ (top-p rows' parts of Z,
+     * then each row's Z and token), then sample_f32's test launch: the same arguments but option
+     * bit 4. Unsplit (one split) it stays one launch with a null rowArgmax and partZ.
      */
     @ParameterizedTest(name = "[{0}, {1}]")
     @CsvSource({"1, 8192, 1", "1, 128256, 16", "32, 128256, 16"})
@@ -404,21 +405,27 @@ class CudaLaunchPlanTest {
         FakeContext ctx = new FakeContext(g, true, new KvSpec(1, 1, 1, 1, 1));
         Node n = g.nodes().getLast();
         List<Launch> plan = ElementwiseCuda.sample((Sample) n.op(), ctx, ctx.tensor(n.out()), ElementwiseCuda.SAMPLE_OPTIONS, true, true);
-        Launch.Kernel sample = (Launch.Kernel) plan.getLast();
+        Launch.Kernel sample = (Launch.Kernel) plan.get(plan.size() == 1 ? 0 : 1);
         assertEquals(List.of("sample_f32", rows, splits), List.of(sample.function(), sample.gridX(), sample.gridY()));
         if (splits == 1) {
             assertEquals(1, plan.size());
             assertEquals(new Launch.Ptr(0), sample.args().get(SAMPLE_ROW_ARGMAX));
             assertEquals(new Launch.Ptr(0), sample.args().get(SAMPLE_PART_Z));
         } else {
-            assertEquals(2, plan.size());
-            Launch.Kernel argmax = (Launch.Kernel) plan.getFirst();
+            assertEquals(3, plan.size());
+            Launch.Kernel argmax = (Launch.Kernel) plan.getFirst(), test = (Launch.Kernel) plan.getLast();
+            List<Object> testArgs = new ArrayList<>(test.args());
+            assertEquals(ElementwiseCuda.SAMPLE_OPTIONS | ElementwiseCuda.SAMPLE_TEST_LAUNCH, testArgs.get(ElementwiseCuda.SAMPLE_OPTIONS_ARG));
+            testArgs.set(ElementwiseCuda.SAMPLE_OPTIONS_ARG, ElementwiseCuda.SAMPLE_OPTIONS);
+            assertEquals(sample.args(), testArgs, "the test launch: sample_f32's arguments but option bit 4");
+            assertEquals(List.of("sample_f32", rows, splits), List.of(test.function(), test.gridX(), test.gridY()));
+            checkKernel(test);
             assertEquals(List.of("argmax_f32", rows, splits), List.of(argmax.function(), argmax.gridX(), argmax.gridY()));
             assertEquals(sample.args().get(SAMPLE_ROW_ARGMAX), argmax.args().get(2), "sample_f32 reads the argmax's output");
             assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_row_argmax"));
             assertEquals((long) rows * Integer.BYTES, ctx.scratch.get("sample_argmax_split_counters"), "the argmax's own counters");
             assertEquals(ctx.scratch.get("sample_split_counters"), (long) rows * Integer.BYTES, "and the draw's");
-            assertEquals((long) rows * splits * Long.BYTES, ctx.scratch.get("sample_split_z"), "a u64 part of Z per row and split");
+            assertEquals((long) rows * (splits + 2) * Long.BYTES, ctx.scratch.get("sample_split_z"), "a u64 part of Z per row and split, then Z and the token");
             assertTrue(((Launch.Ptr) sample.args().get(SAMPLE_PART_Z)).address() != 0);
             checkKernel(argmax);
         }
