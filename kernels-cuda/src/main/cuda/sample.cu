@@ -371,9 +371,9 @@ extern "C" __global__ void __launch_bounds__(1024) sample_f32(const float* __res
         int unusedI = 0;
         if (!strata::split_argmax_merge(unusedV, unusedI, partV, partI, counters, row, splits)) return;  // counts the parts
         if (threadIdx.x == 0) {
-            unsigned long long above = 0ull;
-            for (int q = 0; q < splits; q++) above += __ldcg(partZ + (size_t)row * splits + q);
-            massAboveJ = above;
+            unsigned long long sum = 0ull;
+            for (int q = 0; q < splits; q++) sum += __ldcg(partZ + (size_t)row * splits + q);
+            massAboveJ = sum;
             splitZ = __ldcg(rowDraw);
             splitJ = j;
         }
