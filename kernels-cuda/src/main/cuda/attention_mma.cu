@@ -56,6 +56,19 @@ template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi
 
 // d[4] += A[16x16] · B[16x8] (A row-major 4 regs, B col-major 2 regs, F32 accumulators).
 template <typename T> __device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1);
+// Four 8x8 16-bit matrices from shared memory: lanes 8i..8i+7 give the row addresses of matrix i;
+// lane l receives, in r[i], matrix i's elements (row l / 4, columns 2(l % 4), 2(l % 4) + 1), or
+// with .trans (rows 2(l % 4), 2(l % 4) + 1, column l / 4). `a` is a shared-space address.
+__device__ __forceinline__ void ldsm_x4(unsigned (&r)[4], unsigned a);
+__device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a);
+#if defined(STRATA_HOST_EMULATION)
+// host_emu.h's warp collectives with the same fragment layouts
+template <typename T> __device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    emu::mma_m16n8k16<T>(d, a, b0, b1);
+}
+__device__ __forceinline__ void ldsm_x4(unsigned (&r)[4], unsigned a) { emu::ldmatrix_x4(r, a, false); }
+__device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) { emu::ldmatrix_x4(r, a, true); }
+#else
 template <> __device__ __forceinline__ void mma16816<__nv_bfloat16>(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
@@ -67,9 +80,6 @@ template <> __device__ __forceinline__ void mma16816<__half>(float (&d)[4], cons
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// Four 8x8 16-bit matrices from shared memory: lanes 8i..8i+7 give the row addresses of matrix i;
-// lane l receives, in r[i], matrix i's elements (row l / 4, columns 2(l % 4), 2(l % 4) + 1), or
-// with .trans (rows 2(l % 4), 2(l % 4) + 1, column l / 4). `a` is a shared-space address.
 __device__ __forceinline__ void ldsm_x4(unsigned (&r)[4], unsigned a) {
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
@@ -78,6 +88,7 @@ __device__ __forceinline__ void ldsm_x4_trans(unsigned (&r)[4], unsigned a) {
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
 }
+#endif
 
 // Rows [kt, kt + MMA_BK) of K and V (HD elements each; source row strides kStride, vStride) into
 // shared rows dStride elements apart, by cp.async of BYTES (16 or 4) each, THREADS threads taking
@@ -269,7 +280,7 @@ __device__ __forceinline__ void attention_prefill_mma(
             for (int n = 0; n < NT; n++) s[i][n][0] = s[i][n][1] = s[i][n][2] = s[i][n][3] = 0.f;
         // MT = 1 indexes qa by st (unrolled); MT = 2 loads Q per st and keeps the loop rolled, which
         // keeps ptxas from hoisting every step's fragments (register spills)
-        constexpr int ST_UNROLL = MT == 1 ? KSTEPS : 1;
+        [[maybe_unused]] constexpr int ST_UNROLL = MT == 1 ? KSTEPS : 1;  // read by the pragma only
 #pragma unroll ST_UNROLL
         for (int st = 0; st < KSTEPS; st++) {
             unsigned qf[MT][4];

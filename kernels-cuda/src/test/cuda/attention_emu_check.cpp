@@ -10,7 +10,7 @@
 // every variant of the dispatch (16-byte loads at 64, 128 and 256 dims, and the scalar path).
 // Usage: attention_emu_check   (exit 0: every output within 1e-5 of the largest reference value,
 // relative, per launch)
-#include "host_emu.h"
+#include "../../emu/host_emu.h"
 
 #include "../../main/cuda/attention.cu"
 

@@ -13,7 +13,7 @@
 // host's products.
 // Usage: gemv_emu_check   (exit 0: every product within 2e-6 of the largest reference value,
 // relative, per launch; every scaled element exact)
-#include "host_emu.h"
+#include "../../emu/host_emu.h"
 
 #include "../../main/cuda/matmul_fused.cu"
 #include "../../main/cuda/scale.cu"

@@ -7,7 +7,7 @@
 // (the scalar path), the launch plan's grid and a short one whose blocks stride.
 // Usage: matmul_emu_check   (exit 0: every product within 2e-6 of the largest reference value,
 // relative, per launch; bias and casts exact)
-#include "host_emu.h"
+#include "../../emu/host_emu.h"
 
 #include "../../main/cuda/matmul.cu"
 

@@ -20,7 +20,7 @@
 // warp and shuffled, and must draw what that first run drew.
 // Usage: sample_emu_check [vocabulary...]   (1000, 20000, 32003, 128256; all by default; exit 0:
 // every check passed)
-#include "host_emu.h"
+#include "../../emu/host_emu.h"
 
 #include "../../main/cuda/argmax.cu"
 #include "../../main/cuda/sample.cu"

@@ -1,10 +1,9 @@
 // Device memory from cuMemAlloc, freed on close (once).
 package dev.strata.cuda;
 
-import dev.strata.engine.backend.DeviceBuffer;
 import jcuda.driver.JCudaDriver;
 
-final class CudaBuffer implements DeviceBuffer {
+final class CudaBuffer implements CudaMemory {
     private final DevicePtr ptr;
     private final long bytes;
     private boolean freed;
@@ -16,7 +15,7 @@ final class CudaBuffer implements DeviceBuffer {
 
     DevicePtr ptr() { return ptr; }
 
-    long address() { return ptr.address(); }
+    public long address() { return ptr.address(); }
 
     public long byteSize() { return bytes; }
 

@@ -19,10 +19,7 @@ import dev.strata.engine.tensor.DType;
 import dev.strata.nativelib.Cublas;
 import dev.strata.nativelib.CudaLaunchEx;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -51,9 +48,7 @@ public final class CudaDevice implements ComputeDevice {
     private final int multiprocessors;
     /** cuLaunchKernelEx for programmatic dependent launch, or null (off, below sm_90, or unbound). */
     private final CudaLaunchEx pdl;
-    private final Map<String, CudaBuffer> scratch = new HashMap<>();
-    /** Scratch buffers that were outgrown; recorded graphs may still use them until close. */
-    private final List<CudaBuffer> retiredScratch = new ArrayList<>();
+    private final ScratchBuffers scratch = new ScratchBuffers(this::allocate);
     private boolean capturing;
     /** Pinned buffers for readLater, made on first use. */
     private PinnedReads pinnedReads;
@@ -124,7 +119,10 @@ public final class CudaDevice implements ComputeDevice {
 
     public String description() { return name + " (cuda:" + ordinal + (cublas == null ? ", no cuBLAS" : "") + (pdl != null ? ", PDL" : "") + ")"; }
 
-    public Support supports(Op op) {
+    public Support supports(Op op) { return supports(op, sharedOptIn); }
+
+    /** What the kernels take on a device with `sharedOptIn` bytes of opt-in shared memory per block. */
+    static Support supports(Op op, int sharedOptIn) {
         return switch (op) {
             case dev.strata.engine.ops.Attention a when a.spec().headDim() > 256 -> Support.no("attention head_dim " + a.spec().headDim() + " > 256");
             case dev.strata.engine.ops.Attention a when AttentionCuda.prefillSharedBytes(a.spec().headDim()) > sharedOptIn ->
@@ -234,12 +232,12 @@ public final class CudaDevice implements ComputeDevice {
 
         public DevTensor tensor(Tensor t) { return DevTensors.of(b.view(t)); }
 
-        public long scratch(String purpose, long bytes) { return scratchBuffer(purpose, bytes).address(); }
+        public long scratch(String purpose, long bytes) { return scratch.get(purpose, bytes, capturing).address(); }
 
         public long zeroedScratch(String purpose, long bytes) {
-            CudaBuffer before = scratch.get(purpose), s = scratchBuffer(purpose, bytes);
+            CudaMemory before = scratch.current(purpose), s = scratch.get(purpose, bytes, capturing);
             if (s != before) {
-                check.check(JCudaDriver.cuMemsetD8Async(s.ptr(), (byte) 0, s.byteSize(), stream),
+                check.check(JCudaDriver.cuMemsetD8Async(((CudaBuffer) s).ptr(), (byte) 0, s.byteSize(), stream),
                         "cuMemsetD8Async", "scratch " + purpose);
             }
             return s.address();
@@ -259,21 +257,6 @@ public final class CudaDevice implements ComputeDevice {
         public long kvValues(int layer) { return ((CudaKvStorage) b.kv()).values(layer); }
     }
 
-    private synchronized CudaBuffer scratchBuffer(String purpose, long bytes) {
-        CudaBuffer s = scratch.get(purpose);
-        if (s != null && s.byteSize() >= bytes) return s;
-        if (capturing) throw new IllegalStateException("scratch '" + purpose + "' must grow during CUDA graph capture; run the graph eagerly first");
-        // A recorded graph of another shape bucket may still point at the old buffer: retire it
-        // (freed at close) instead of freeing it, and at least double, so growth stays bounded.
-        if (s != null) {
-            retiredScratch.add(s);
-            bytes = Math.max(bytes, 2 * s.byteSize());
-        }
-        s = allocate(bytes, "scratch " + purpose);
-        scratch.put(purpose, s);
-        return s;
-    }
-
     public void synchronize() {
         current();
         check.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
@@ -281,7 +264,7 @@ public final class CudaDevice implements ComputeDevice {
 
     public KvStorage allocateKv(KvSpec spec) {
         long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;
-        CudaBuffer[] k = new CudaBuffer[spec.layers()], v = new CudaBuffer[spec.layers()];
+        CudaMemory[] k = new CudaMemory[spec.layers()], v = new CudaMemory[spec.layers()];
         for (int l = 0; l < spec.layers(); l++) {
             k[l] = allocate(perLayer, "KV cache keys, layer " + l);
             v[l] = allocate(perLayer, "KV cache values, layer " + l);
@@ -340,8 +323,7 @@ public final class CudaDevice implements ComputeDevice {
         try {
             synchronize();
         } finally {
-            scratch.values().forEach(CudaBuffer::close);
-            retiredScratch.forEach(CudaBuffer::close);
+            scratch.close();
             if (pinnedReads != null) pinnedReads.close();
             if (cublas != null) cublas.close();
             if (cublasWorkspace != null) cublasWorkspace.close();

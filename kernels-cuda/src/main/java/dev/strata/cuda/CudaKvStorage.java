@@ -6,9 +6,9 @@ import dev.strata.engine.kv.KvStorage;
 
 final class CudaKvStorage implements KvStorage {
     private final KvSpec spec;
-    private final CudaBuffer[] keys, values;
+    private final CudaMemory[] keys, values;
 
-    CudaKvStorage(KvSpec spec, CudaBuffer[] keys, CudaBuffer[] values) {
+    CudaKvStorage(KvSpec spec, CudaMemory[] keys, CudaMemory[] values) {
         this.spec = spec;
         this.keys = keys;
         this.values = values;
@@ -21,7 +21,7 @@ final class CudaKvStorage implements KvStorage {
     long values(int layer) { return values[layer].address(); }
 
     @Override public void close() {
-        for (CudaBuffer b : keys) b.close();
-        for (CudaBuffer b : values) b.close();
+        for (CudaMemory b : keys) b.close();
+        for (CudaMemory b : values) b.close();
     }
 }

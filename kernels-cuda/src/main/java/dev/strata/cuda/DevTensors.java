@@ -7,7 +7,7 @@ final class DevTensors {
     private DevTensors() {}
 
     static DevTensor of(BufferView v) {
-        long base = ((CudaBuffer) v.buffer()).address();
+        long base = ((CudaMemory) v.buffer()).address();
         return new DevTensor(base + v.byteOffset(), v.rows(), v.cols(), v.rowStride(), v.dtype());
     }
 }

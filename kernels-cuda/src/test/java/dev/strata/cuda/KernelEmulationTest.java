@@ -1,4 +1,4 @@
-// Runs CUDA kernel sources on this machine's CPU, compiled by g++ against src/test/cuda/host_emu.h
+// Runs CUDA kernel sources on this machine's CPU, compiled by g++ against src/emu/host_emu.h
 // (each CUDA thread a fiber; barriers and warp intrinsics rendezvous the threads they name):
 //   - sample_emu_check.cpp: sample.cu and argmax.cu, every sampling path (the split argmax, the
 //     split top-k, the split draw, the warp pick, compaction, top-p by rejection) against the plain
@@ -9,6 +9,9 @@
 //     append) split 1 to 64 ways, against a float64 reference;
 //   - matmul_emu_check.cpp: matmul.cu's unfused decode GEMVs (W [n, k], split-K at 1 to 8 columns
 //     per block, W [k, n]) against a float64 reference, its bias and cast kernels exactly.
+//   - prefill_attention_emu_check.cpp: attention.cu's attention_prefill_f32 and every tensor-core
+//     kernel of attention_mma.cu (mma.sync and ldmatrix as warp collectives) against a float64
+//     reference that rounds q, K and V to 16 bits as those kernels do.
 // Kernel code is CUDA C++ (blockIdx.x unsigned beside int): -Wno-sign-compare.
 // Needs g++ and the CUDA headers (cuda_bf16.h for strata_cuda.cuh), as nvcc does; no GPU. Skipped,
 // with the reason, without them.
@@ -123,6 +126,13 @@ class KernelEmulationTest {
     void decodeAttentionMatchesTheFloat64ReferenceAtEverySplitCount() throws IOException, InterruptedException {
         String report = compileAndRun("attention_emu_check");
         assertTrue(report.contains(" launches of the decode attention matched the float64 reference"), report);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void prefillAttentionOnTensorCoresAndF32MatchesTheFloat64Reference() throws IOException, InterruptedException {
+        String report = compileAndRun("prefill_attention_emu_check");
+        assertTrue(report.contains(" launches of the prefill attention matched the float64 reference"), report);
     }
 
     @Test

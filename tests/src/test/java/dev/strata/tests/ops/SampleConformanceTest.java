@@ -13,6 +13,7 @@ package dev.strata.tests.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.strata.engine.cpu.kernels.SampleCpu;
 import dev.strata.engine.ops.Sample;
@@ -148,6 +149,8 @@ class SampleConformanceTest {
     @ParameterizedTest(name = "{0} frequencies T,k,p,min-p = {1}")
     @MethodSource("distributions")
     void frequenciesFollowTheCutSoftmax(DeviceCase device, String spec) {
+        // 4,096 blocks of 1,024 fibers a launch take minutes there; its draws are checked row by row above
+        assumeFalse(device.backend().name().equals("cuda-emu"), "frequencies are not counted on the CUDA host emulation (too slow)");
         float[] logits = {1.0f, 2.0f, -1.0f, 0.5f, 0f, -3f, 1.5f};
         String[] f = spec.split(",");
         SamplingParams sp = new SamplingParams(Float.parseFloat(f[0]), Integer.parseInt(f[1]), Float.parseFloat(f[2]), Float.parseFloat(f[3]), 99, 1,

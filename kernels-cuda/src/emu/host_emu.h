@@ -24,11 +24,19 @@
 // A missing __syncthreads between one warp's writes and another's reads shows as wrong results
 // under the warp-by-warp schedule where the reader's warp comes first (the checks run the kernels
 // under all three schedules).
+// Tensor cores: emu::mma_m16n8k16 and emu::ldmatrix_x4 are the host versions of mma.sync
+// m16n8k16 (row.col, BF16 or F16 inputs, F32 accumulators) and ldmatrix .m8n8.x4 (.trans), warp
+// collectives with the PTX ISA's fragment layouts: the lanes' fragments are exchanged and each lane
+// computes its own (products summed in double, then added to its accumulator in float, where the
+// hardware's order and rounding of the sum differ in the last bits). __cvta_generic_to_shared gives
+// an offset into the launch's dynamic shared memory, which ldmatrix reads; a row address outside it
+// or not 16-byte aligned stops the run.
 // What it does not model: shared memory's contents before a kernel writes them (static, so zero
-// before the first block: a read of unwritten shared memory does not show), misaligned vector
-// stores and plain vector loads, concurrency between blocks (no memory-model or fence bugs show), warps
-// running in lockstep without intrinsics, timing, inline PTX (functions that use it compile, but
-// must not be called; strata_cuda.cuh's cp.async and dynamic shared memory have host versions).
+// before the first block: a read of unwritten shared memory does not show; dynamic shared memory is
+// all bits set, NaN), misaligned vector stores and plain vector loads, concurrency between blocks
+// (no memory-model or fence bugs show), warps running in lockstep without intrinsics, timing, other
+// inline PTX (functions that use it compile, but must not be called; strata_cuda.cuh's cp.async and
+// dynamic shared memory and attention_mma.cu's mma and ldmatrix have host versions).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -38,6 +46,7 @@
 
 #include <math.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -59,10 +68,23 @@
 
 namespace emu {
 
-[[noreturn]] inline void fail(const char* what) {
-    std::fprintf(stderr, "emu: %s\n", what);
+// Where a failure goes: with failure_jump set (the library, strata_cuda_emu.cpp), failf longjmps
+// there with the message in failure_message, and the next launch starts afresh; otherwise (the
+// check programs) it prints the message and exits with status 3.
+inline jmp_buf* failure_jump = nullptr;
+inline char failure_message[1024];
+
+[[noreturn]] __attribute__((format(printf, 1, 2))) inline void failf(const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(failure_message, sizeof failure_message, format, args);
+    va_end(args);
+    if (failure_jump != nullptr) _longjmp(*failure_jump, 1);
+    std::fprintf(stderr, "emu: %s\n", failure_message);
     std::exit(3);
 }
+
+[[noreturn]] inline void fail(const char* what) { failf("%s", what); }
 
 struct Fiber {
     ucontext_t entry;
@@ -70,7 +92,7 @@ struct Fiber {
     char* stack = nullptr;
     uint3 tid{};
     unsigned linear = 0;  // x + y·blockDim.x + z·blockDim.x·blockDim.y: warps are 32 consecutive ones
-    bool started = false, done = false;
+    bool alive = false, done = false;  // alive: its context exists (running a block's body, or parked for the next block)
     const unsigned* waitGen = nullptr;  // waiting until *waitGen != waitFor
     unsigned waitFor = 0;
     const char* waitWhat = nullptr;
@@ -152,14 +174,12 @@ inline const uint64_t* exchange(unsigned mask, uint64_t v, const char* what) {
     State& s = state();
     const unsigned warp = s.current->linear / 32, l = lane();
     if (!((mask >> l) & 1u)) {
-        std::fprintf(stderr, "emu: %s called by lane %u outside its mask %08x (thread %u, block %u,%u)\n", what, l, mask, s.current->tid.x,
-                     s.blockIdx.x, s.blockIdx.y);
-        std::exit(3);
+        failf("%s called by lane %u outside its mask %08x (thread %u, block %u,%u)", what, l, mask, s.current->tid.x, s.blockIdx.x,
+              s.blockIdx.y);
     }
     if (mask & s.gone[warp]) {
-        std::fprintf(stderr, "emu: %s with mask %08x, but lanes %08x have exited or do not exist (block %u,%u)\n", what, mask,
-                     mask & s.gone[warp], s.blockIdx.x, s.blockIdx.y);
-        std::exit(3);
+        failf("%s with mask %08x, but lanes %08x have exited or do not exist (block %u,%u)", what, mask, mask & s.gone[warp],
+              s.blockIdx.x, s.blockIdx.y);
     }
     Rendezvous* r = &s.warps[warp][mask];
     r->mask = mask;
@@ -190,21 +210,33 @@ inline T from_bits(uint64_t b) {
     return v;
 }
 
+// A fiber's life: made once (ucontext, whose calls cost system calls), it runs the body for its
+// thread of a block, parks, and is resumed for its thread of the next block, launch after launch.
 inline void fiber_main() {
-    State& s = state();
-    s.body();
-    s.current->done = true;
-    s.gone[s.current->linear / 32] |= 1u << (s.current->linear & 31);
-    s.live--;
-    release_block_barrier_if_complete();
-    _longjmp(s.scheduler, 1);
+    for (;;) {
+        State& s = state();
+        s.body();
+        Fiber* f = s.current;
+        f->done = true;
+        s.gone[f->linear / 32] |= 1u << (f->linear & 31);
+        s.live--;
+        release_block_barrier_if_complete();
+        if (!_setjmp(f->env)) _longjmp(s.scheduler, 1);
+    }
+}
+
+// After a failure left fibers in the middle of a body (the library's failure_jump): each is made
+// afresh when next needed.
+inline void abandon_fibers() {
+    for (Fiber& f : state().fibers) f.alive = false;
+    state().current = nullptr;
 }
 
 inline void run_block(const dim3& idx) {
     State& s = state();
     s.blockIdx = idx;
     const unsigned n = s.blockDim.x * s.blockDim.y * s.blockDim.z;
-    if (s.fibers.size() < n) {
+    if (s.fibers.size() < n) {  // grows only (every fiber is parked between blocks, its stack kept)
         const size_t old = s.fibers.size();
         s.fibers.resize(n);
         for (size_t i = old; i < n; i++) {
@@ -213,7 +245,6 @@ inline void run_block(const dim3& idx) {
             s.fibers[i].stack = static_cast<char*>(p);
         }
     }
-    s.fibers.resize(n);
     s.warps.assign((n + 31) / 32, {});
     s.gone.assign((n + 31) / 32, 0u);
     if (n % 32 != 0) s.gone.back() = ~0u << (n % 32);
@@ -223,7 +254,7 @@ inline void run_block(const dim3& idx) {
         Fiber& f = s.fibers[i];
         f.linear = i;
         f.tid = uint3{i % s.blockDim.x, (i / s.blockDim.x) % s.blockDim.y, i / (s.blockDim.x * s.blockDim.y)};
-        f.started = f.done = false;
+        f.done = false;
         f.waitGen = nullptr;
     }
     std::vector<unsigned> order(n);
@@ -235,8 +266,8 @@ inline void run_block(const dim3& idx) {
         f.waitGen = nullptr;
         s.current = &f;
         if (!_setjmp(s.scheduler)) {
-            if (!f.started) {
-                f.started = true;
+            if (!f.alive) {
+                f.alive = true;
                 getcontext(&f.entry);
                 f.entry.uc_stack.ss_sp = f.stack;
                 f.entry.uc_stack.ss_size = STACK_BYTES;
@@ -264,11 +295,14 @@ inline void run_block(const dim3& idx) {
             for (unsigned i : order) progressed |= step(i);
         }
         if (!progressed) {
-            std::fprintf(stderr, "emu: block %u,%u,%u can never go on; waiting:\n", idx.x, idx.y, idx.z);
+            char waiting[512] = "";
             int shown = 0;
-            for (Fiber& f : s.fibers)
-                if (!f.done && shown++ < 8) std::fprintf(stderr, "  thread %u at %s\n", f.tid.x, f.waitWhat);
-            std::exit(3);
+            for (unsigned i = 0; i < n; i++)
+                if (const Fiber& f = s.fibers[i]; !f.done && shown++ < 8) {
+                    const size_t used = std::strlen(waiting);
+                    std::snprintf(waiting + used, sizeof waiting - used, "%s thread %u at %s", shown > 1 ? ";" : "", f.tid.x, f.waitWhat);
+                }
+            failf("block %u,%u,%u can never go on; waiting:%s", idx.x, idx.y, idx.z, waiting);
         }
     }
     s.current = nullptr;
@@ -279,9 +313,8 @@ inline void run_block(const dim3& idx) {
 template <typename T>
 inline T aligned_load(const T* p, const char* what) {
     if (reinterpret_cast<uintptr_t>(p) % alignof(T) != 0) {
-        std::fprintf(stderr, "emu: %s of %zu bytes from %p, not %zu-byte aligned (block %u,%u thread %u)\n", what, sizeof(T),
-                     static_cast<const void*>(p), alignof(T), state().blockIdx.x, state().blockIdx.y, state().current->tid.x);
-        std::exit(3);
+        failf("%s of %zu bytes from %p, not %zu-byte aligned (block %u,%u thread %u)", what, sizeof(T), static_cast<const void*>(p),
+              alignof(T), state().blockIdx.x, state().blockIdx.y, state().current->tid.x);
     }
     return *p;
 }
@@ -318,8 +351,7 @@ inline void __syncwarp(unsigned mask = 0xffffffffu) { emu::exchange(mask, 0, "__
 inline void __threadfence() {}
 inline void __threadfence_block() {}
 [[noreturn]] inline void __trap() {
-    std::fprintf(stderr, "emu: __trap in block %u,%u thread %u\n", blockIdx.x, blockIdx.y, threadIdx.x);
-    std::exit(3);
+    emu::failf("__trap in block %u,%u thread %u", blockIdx.x, blockIdx.y, threadIdx.x);
 }
 
 template <typename T>
@@ -420,4 +452,89 @@ using std::isfinite;
 namespace emu {
 inline void* dynamic_smem() { return state().dynamicSmem.data(); }
 inline unsigned dynamic_smem_bytes() { return (unsigned)(state().dynamicSmem.size() * sizeof(float4)); }
+}  // namespace emu
+
+// ---- tensor cores: mma.sync m16n8k16 and ldmatrix .x4 as warp collectives ----
+inline size_t __cvta_generic_to_shared(const void* p) {
+    const char* base = static_cast<const char*>(emu::dynamic_smem());
+    const char* c = static_cast<const char*>(p);
+    if (c < base || c >= base + emu::dynamic_smem_bytes()) emu::fail("__cvta_generic_to_shared of an address outside the dynamic shared memory");
+    return (size_t)(c - base);
+}
+
+namespace emu {
+
+// Every lane of `mask` passes N 64-bit values; all[l][i] receives lane l's i-th (lanes in mask).
+template <int N>
+inline void exchange_n(unsigned mask, const uint64_t (&v)[N], uint64_t (&all)[32][N], const char* what) {
+    for (int i = 0; i < N; i++) {
+        const uint64_t* o = exchange(mask, v[i], what);  // read before the next exchange can complete
+        for (int l = 0; l < 32; l++) all[l][i] = o[l];
+    }
+}
+
+// 16 bits of a BF16 or F16 value as float.
+template <typename T>
+inline float half_bits_to_float(uint16_t b);
+template <>
+inline float half_bits_to_float<__nv_bfloat16>(uint16_t b) { return from_bits<float>((uint32_t)b << 16); }
+template <>
+inline float half_bits_to_float<__half>(uint16_t b) {
+    __half_raw r;
+    r.x = b;
+    return __half2float(__half(r));
+}
+
+// The 16-bit element of lane `src`'s register word `word` (0-3: A's a0-a3 as two 64-bit values; 4-5: b0, b1), half `hi`.
+inline uint16_t fragment_half(const uint64_t (&all)[32][3], int src, int word, int hi) {
+    const uint32_t w = (uint32_t)(all[src][word / 2] >> (32 * (word % 2)));
+    return (uint16_t)(hi ? w >> 16 : w & 0xffffu);
+}
+
+// d += A[16][16]·B[16][8] over the warp (mma.sync.aligned.m16n8k16.row.col.f32.{bf16,f16}): lane
+// l = 4g + t holds A[g][2t..2t+1] (a0), A[g+8][2t..] (a1), A[g][2t+8..] (a2), A[g+8][2t+8..] (a3),
+// B[2t..2t+1][g] (b0), B[2t+8..2t+9][g] (b1), and D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1].
+template <typename T>
+inline void mma_m16n8k16(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    const uint64_t mine[3] = {a[0] | (uint64_t)a[1] << 32, a[2] | (uint64_t)a[3] << 32, b0 | (uint64_t)b1 << 32};
+    uint64_t all[32][3];
+    exchange_n(0xffffffffu, mine, all, "mma.sync.m16n8k16");
+    const int l = (int)lane(), g = l >> 2, t = l & 3;
+    // A[r][k]: lane 4(r % 8) + (k % 8) / 2, word a0 + (r >= 8) + 2 (k >= 8), half k % 2; B[k][n]: lane 4n + (k % 8) / 2, word b0 + (k >= 8)
+    const auto A = [&](int r, int k) { return half_bits_to_float<T>(fragment_half(all, 4 * (r % 8) + (k % 8) / 2, (r >= 8) + 2 * (k >= 8), k % 2)); };
+    const auto B = [&](int k, int n) { return half_bits_to_float<T>(fragment_half(all, 4 * n + (k % 8) / 2, 4 + (k >= 8), k % 2)); };
+    for (int e = 0; e < 4; e++) {
+        const int r = g + 8 * (e >> 1), n = 2 * t + (e & 1);
+        double sum = 0;
+        for (int k = 0; k < 16; k++) sum += (double)A(r, k) * B(k, n);
+        d[e] = (float)(d[e] + sum);
+    }
+}
+
+// ldmatrix.sync.aligned.m8n8.x4(.trans).shared.b16: lanes 8i..8i+7 give the (shared-space) row
+// addresses of 8x8 matrix i; lane l = 4g + t receives in r[i] matrix i's (row g, columns 2t, 2t+1),
+// or with trans (rows 2t, 2t+1, column g), the lower column or row in the low half.
+inline void ldmatrix_x4(unsigned (&r)[4], unsigned address, bool trans) {
+    const char* what = trans ? "ldmatrix.x4.trans" : "ldmatrix.x4";
+    const uint64_t* o = exchange(0xffffffffu, address, what);
+    unsigned rows[32];
+    for (int i = 0; i < 32; i++) {
+        rows[i] = (unsigned)o[i];
+        if (rows[i] % 16 != 0 || (size_t)rows[i] + 16 > dynamic_smem_bytes()) {
+            failf("%s row address %u of lane %d is not a 16-byte aligned row inside the %u bytes of dynamic shared memory", what, rows[i], i,
+                  dynamic_smem_bytes());
+        }
+    }
+    const char* base = static_cast<const char*>(dynamic_smem());
+    const auto element = [&](int row, int col) {  // 16-bit element col of the row whose address lane `row` gave
+        uint16_t v;
+        std::memcpy(&v, base + rows[row] + 2 * col, 2);
+        return (uint32_t)v;
+    };
+    const int l = (int)lane(), g = l >> 2, t = l & 3;
+    for (int i = 0; i < 4; i++)
+        r[i] = trans ? element(8 * i + 2 * t, g) | element(8 * i + 2 * t + 1, g) << 16
+                     : element(8 * i + g, 2 * t) | element(8 * i + g, 2 * t + 1) << 16;
+}
+
 }  // namespace emu
