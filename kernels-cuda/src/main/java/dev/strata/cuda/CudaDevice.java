@@ -262,15 +262,7 @@ public final class CudaDevice implements ComputeDevice {
         check.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
-    public KvStorage allocateKv(KvSpec spec) {
-        long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;
-        CudaMemory[] k = new CudaMemory[spec.layers()], v = new CudaMemory[spec.layers()];
-        for (int l = 0; l < spec.layers(); l++) {
-            k[l] = allocate(perLayer, "KV cache keys, layer " + l);
-            v[l] = allocate(perLayer, "KV cache values, layer " + l);
-        }
-        return new CudaKvStorage(spec, k, v);
-    }
+    public KvStorage allocateKv(KvSpec spec) { return CudaKvStorage.allocate(spec, this::allocate); }
 
     public Replay capture(Runnable work) {
         if (!graphs) return null;

@@ -14,6 +14,17 @@ final class CudaKvStorage implements KvStorage {
         this.values = values;
     }
 
+    /** Keys and values of every layer of `spec`, each layer's [slots][capacity][rowWidth] F32 from `allocator`. */
+    static CudaKvStorage allocate(KvSpec spec, CudaMemory.Allocator allocator) {
+        long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;
+        CudaMemory[] k = new CudaMemory[spec.layers()], v = new CudaMemory[spec.layers()];
+        for (int l = 0; l < spec.layers(); l++) {
+            k[l] = allocator.allocate(perLayer, "KV cache keys, layer " + l);
+            v[l] = allocator.allocate(perLayer, "KV cache values, layer " + l);
+        }
+        return new CudaKvStorage(spec, k, v);
+    }
+
     public KvSpec spec() { return spec; }
 
     long keys(int layer) { return keys[layer].address(); }

@@ -137,15 +137,7 @@ public final class EmulatedCudaDevice implements ComputeDevice {
 
     public void synchronize() { usable(); }
 
-    public KvStorage allocateKv(KvSpec spec) {
-        long perLayer = (long) spec.slots() * spec.capacity() * spec.rowWidth() * Float.BYTES;
-        CudaMemory[] k = new CudaMemory[spec.layers()], v = new CudaMemory[spec.layers()];
-        for (int l = 0; l < spec.layers(); l++) {
-            k[l] = allocate(perLayer, "KV cache keys, layer " + l);
-            v[l] = allocate(perLayer, "KV cache values, layer " + l);
-        }
-        return new CudaKvStorage(spec, k, v);
-    }
+    public KvStorage allocateKv(KvSpec spec) { return CudaKvStorage.allocate(spec, this::allocate); }
 
     /** Records what `work` enqueues (nothing runs), to be replayed in order: a CUDA graph's semantics. */
     public Replay capture(Runnable work) {

@@ -10,15 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 final class ScratchBuffers implements AutoCloseable {
-    interface Allocator {
-        CudaMemory allocate(long bytes, String purpose);
-    }
-
-    private final Allocator allocator;
+    private final CudaMemory.Allocator allocator;
     private final Map<String, CudaMemory> current = new HashMap<>();
     private final List<CudaMemory> retired = new ArrayList<>();
 
-    ScratchBuffers(Allocator allocator) { this.allocator = allocator; }
+    ScratchBuffers(CudaMemory.Allocator allocator) { this.allocator = allocator; }
 
     /** The buffer for `purpose` now, or null before its first use. */
     synchronized CudaMemory current(String purpose) { return current.get(purpose); }

@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.engine.backend.Backend;
-import dev.strata.engine.backend.Backends;
 import dev.strata.loader.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,16 +25,8 @@ class EncoderDecoderFixtureTest {
 
     static List<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (Backend b : Backends.all()) {
-            if (!b.availability().available()) continue;
-            for (String model : MODELS) {
-                if (b.name().equals("cpu")) {
-                    out.add(Arguments.of(model, "cpu", "fast"));
-                    out.add(Arguments.of(model, "cpu", "reference"));
-                } else {
-                    out.add(Arguments.of(model, b.name(), "default"));
-                }
-            }
+        for (Arguments backend : BackendCases.all()) {
+            for (String model : MODELS) out.add(Arguments.of(model, backend.get()[0], backend.get()[1]));
         }
         return out;
     }
