@@ -221,7 +221,7 @@ inline void fiber_main() {
         s.gone[f->linear / 32] |= 1u << (f->linear & 31);
         s.live--;
         release_block_barrier_if_complete();
-        if (!_setjmp(f->env)) _longjmp(s.scheduler, 1);
+        yield_to_scheduler();  // parked until the next block's scheduler resumes it
     }
 }
 

@@ -59,13 +59,9 @@ void message(char* error, int errorBytes, const char* text) {
 
 extern "C" {
 
-// Kernels in the library, and the name and parameter count of kernel i (null past the end).
+// Kernels in the library, and the name of kernel i (null past the end).
 int strata_emu_kernel_count() { return KERNEL_COUNT; }
 const char* strata_emu_kernel_name(int i) { return i >= 0 && i < KERNEL_COUNT ? KERNELS[i].name : nullptr; }
-int strata_emu_kernel_parameters(const char* name) {
-    const Entry* e = find(name);
-    return e == nullptr ? -1 : e->parameters;
-}
 
 // Runs kernel `name` over grid (gx, gy, gz) of `block` threads with `sharedBytes` of dynamic shared
 // memory; args[i] points at the value of parameter i (parameters: their count, checked). Returns 0

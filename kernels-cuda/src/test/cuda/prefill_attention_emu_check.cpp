@@ -57,23 +57,19 @@ void launch_mma(Kernel kernel, const float* q, int qStride, const float* k, int 
                 const float* bias, int biasStride, int biasKeyCols, float* out, int outStride, int S, int kvLen, int H, int KVH, float scale,
                 int causal, int B) {
     const dim3 grid((S + MMA_BQ - 1) / MMA_BQ, H, B);
+    // Calls PREFIX{bf16,f16}_d{64,128}(ARGS), the entry of T and HD, as AttentionCuda names them.
+#define EMU_BY_TYPE_AND_DIM(PREFIX, ARGS)                                   \
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) {                       \
+        if constexpr (HD == 64) PREFIX##bf16_d64 ARGS;                      \
+        else PREFIX##bf16_d128 ARGS;                                        \
+    } else {                                                                \
+        if constexpr (HD == 64) PREFIX##f16_d64 ARGS;                       \
+        else PREFIX##f16_d128 ARGS;                                         \
+    }
     if (kernel == Kernel::STAGED) {
         emu::launch(grid, dim3(MMA_THREADS), [&] {
-            if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-                if constexpr (HD == 64)
-                    attention_prefill_mma_bf16_d64(q, qStride, k, kStride, v, vStride, kc, vc, cap, cached, past, slots, mask, maskStride,
-                                                   maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal);
-                else
-                    attention_prefill_mma_bf16_d128(q, qStride, k, kStride, v, vStride, kc, vc, cap, cached, past, slots, mask, maskStride,
-                                                    maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal);
-            } else {
-                if constexpr (HD == 64)
-                    attention_prefill_mma_f16_d64(q, qStride, k, kStride, v, vStride, kc, vc, cap, cached, past, slots, mask, maskStride,
-                                                  maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal);
-                else
-                    attention_prefill_mma_f16_d128(q, qStride, k, kStride, v, vStride, kc, vc, cap, cached, past, slots, mask, maskStride,
-                                                   maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal);
-            }
+            EMU_BY_TYPE_AND_DIM(attention_prefill_mma_, (q, qStride, k, kStride, v, vStride, kc, vc, cap, cached, past, slots, mask, maskStride,
+                                                        maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal))
         }, mma_smem_bytes(HD));
         return;
     }
@@ -89,28 +85,19 @@ void launch_mma(Kernel kernel, const float* q, int qStride, const float* k, int 
     });
     const bool w32 = kernel == Kernel::KV16W32;
     const int smem = w32 ? mma_kv16w32_smem_bytes(HD) : mma_kv16_smem_bytes(HD);
-    // one entry per (kernel, type, head dim), as AttentionCuda names them
-#define EMU_KV16(NAME) \
-    NAME(q, qStride, k16p, v16p, keysPerHead, cached, past, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal)
-#define EMU_KV16_BY_TYPE_AND_DIM(VARIANT)                                                  \
-    if constexpr (std::is_same_v<T, __nv_bfloat16>) {                                      \
-        if constexpr (HD == 64) EMU_KV16(attention_prefill_mma_##VARIANT##_bf16_d64);      \
-        else EMU_KV16(attention_prefill_mma_##VARIANT##_bf16_d128);                        \
-    } else {                                                                               \
-        if constexpr (HD == 64) EMU_KV16(attention_prefill_mma_##VARIANT##_f16_d64);       \
-        else EMU_KV16(attention_prefill_mma_##VARIANT##_f16_d128);                         \
-    }
+#define EMU_KV16_ARGS \
+    (q, qStride, k16p, v16p, keysPerHead, cached, past, mask, maskStride, maskCols, bias, biasStride, biasKeyCols, out, outStride, S, kvLen, H, KVH, HD, scale, causal)
     emu::launch(grid, dim3(w32 ? W32_THREADS : MMA_THREADS), [&] {
         if (kernel == Kernel::KV16) {
-            EMU_KV16_BY_TYPE_AND_DIM(kv16)
+            EMU_BY_TYPE_AND_DIM(attention_prefill_mma_kv16_, EMU_KV16_ARGS)
         } else if (kernel == Kernel::KV16NM) {
-            EMU_KV16_BY_TYPE_AND_DIM(kv16nm)
+            EMU_BY_TYPE_AND_DIM(attention_prefill_mma_kv16nm_, EMU_KV16_ARGS)
         } else {
-            EMU_KV16_BY_TYPE_AND_DIM(kv16w32)
+            EMU_BY_TYPE_AND_DIM(attention_prefill_mma_kv16w32_, EMU_KV16_ARGS)
         }
     }, smem);
-#undef EMU_KV16_BY_TYPE_AND_DIM
-#undef EMU_KV16
+#undef EMU_KV16_ARGS
+#undef EMU_BY_TYPE_AND_DIM
 }
 
 void check(const Shape& sh, Kernel kernel, Half half, bool masked, bool biased, bool aligned, emu::Schedule schedule) {
